@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+
+/** Options for {@link serve}. */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Address to bind. @default '0.0.0.0' (all IPv4 interfaces, as a pod needs) */
+  readonly host?: string;
+  readonly logger: Logger;
+  /** How long in-flight requests may take to finish after SIGTERM. @default 10000 */
+  readonly shutdownTimeoutMs?: number;
+  /** Releases what the app holds (database pools, timers) once the server has closed. @default - nothing */
+  readonly onClose?: () => Promise<void>;
+  /** Install SIGTERM/SIGINT handlers that close and exit the process. @default true */
+  readonly handleSignals?: boolean;
+}
+
+/** A listening service. */
+export interface RunningService {
+  readonly server: Server;
+  /** `http://host:port` as bound. */
+  readonly url: string;
+  /** Stops accepting connections, lets in-flight requests finish (bounded), then runs `onClose`. */
+  close(): Promise<void>;
+}
+
+/** Listens with conservative socket timeouts and shuts down cleanly on SIGTERM (Kubernetes) or SIGINT. */
+export async function serve(app: Koa, options: ServeOptions): Promise<RunningService> {
+  const server = createServer(app.callback());
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
+      await closed;
+      clearTimeout(deadline);
+      await options.onClose?.();
+      options.logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  if (options.handleSignals ?? true) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      // `on`, not `once`: a repeated signal must not kill the process mid-drain (the drain is bounded).
+      process.on(signal, () => {
+        if (closing) return;
+        options.logger.info({ signal }, 'shutting down');
+        close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            options.logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+  // Logged only once the handlers are installed: whoever waits for this line may signal at once.
+  options.logger.info({ url }, 'listening');
+  return { server, url, close };
+}
