@@ -1,1 +1,16 @@
-export {};
+export * from './hardened-deployment.js';
+export * from './hardened-ingress.js';
+export * from './hardened-job.js';
+export * from './hardened-namespace.js';
+export * from './hardened-pod-props.js';
+export * from './hardened-stateful-set.js';
+export * from './hardened-workload.js';
+export * from './ingress-annotations.js';
+export * from './locked-down-policy.js';
+export * from './namespace-peer.js';
+export * from './port.js';
+export * from './probe.js';
+export * from './public-internet.js';
+export * from './serving-workload.js';
+export * from './workload-service.js';
+export * from './workload.js';

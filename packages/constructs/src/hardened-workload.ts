@@ -1,0 +1,246 @@
+import { Chart } from 'cdk8s';
+import { Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ImagePullPolicy, type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
+import { assertAbsolutePath, assertDnsLabel, assertNoReservedKeys } from './names.js';
+import {
+  assertEnvName,
+  assertImage,
+  containerSecurityContext,
+  podSecurityContext,
+  POD_ISOLATION,
+  renderEnv,
+  resolveIdentity,
+  resolveResources,
+  volumeNameFor,
+  type PodIdentity,
+} from './pod-hardening.js';
+import type { IWorkload } from './workload.js';
+
+/** Label key that selects a workload's pods; its value is the workload name. */
+export const APP_LABEL = 'app';
+
+/** What a concrete workload adds to the shared hardened pod template. */
+export interface PodTemplateExtras {
+  readonly ports?: readonly k8s.ContainerPort[];
+  readonly readinessProbe?: k8s.Probe;
+  readonly livenessProbe?: k8s.Probe;
+  readonly startupProbe?: k8s.Probe;
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
+  readonly restartPolicy?: string;
+  readonly topologySpreadConstraints?: readonly k8s.TopologySpreadConstraint[];
+}
+
+/**
+ * Base of every hardened workload: one dedicated ServiceAccount, and a pod template that meets the
+ * Pod Security Standards "restricted" profile. Subclasses add the controller object.
+ */
+export abstract class HardenedWorkload extends Construct implements IWorkload {
+  /** `metadata.name` of the workload, its ServiceAccount, and the value of its `app` label. */
+  public readonly name: string;
+  /** Labels selecting exactly this workload's pods (`app: <name>`). */
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** The workload's dedicated ServiceAccount (token not mounted unless relaxed). */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** Name of the dedicated ServiceAccount (the identity a service mesh authorizes). */
+  public readonly serviceAccountName: string;
+  /** Image of the main container. */
+  public readonly image: string;
+  /** Directory under which Secrets are mounted. */
+  public readonly secretsDirectory: string;
+
+  /** Labels on every object of this workload. */
+  protected readonly labels: Readonly<Record<string, string>>;
+  private readonly explicitNamespace: string | undefined;
+  private readonly imagePullPolicy: ImagePullPolicy;
+  private readonly command: readonly string[] | undefined;
+  private readonly args: readonly string[] | undefined;
+  private readonly identity: PodIdentity;
+  private readonly resources: k8s.ResourceRequirements;
+  private readonly automountToken: boolean;
+  private readonly writableDirectories: readonly string[];
+  private readonly writableSizeLimit: Size;
+  private readonly env = new Map<string, string>();
+  private readonly secretFiles = new Map<string, SecretFile>();
+  private readonly podAnnotations = new Map<string, string>();
+  private readonly initContainers: InitContainerProps[] = [];
+
+  protected constructor(scope: Construct, id: string, props: HardenedPodProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    assertDnsLabel(`name of ${this.node.path}`, this.name);
+    if (props.namespace !== undefined) {
+      assertDnsLabel('namespace', props.namespace);
+    }
+    assertImage(props.image);
+    assertNoReservedKeys('labels', props.labels ?? {}, [APP_LABEL]);
+    this.explicitNamespace = props.namespace;
+    this.image = props.image;
+    this.imagePullPolicy = props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
+    this.command = props.command;
+    this.args = props.args;
+    this.identity = resolveIdentity(props);
+    this.resources = resolveResources(props);
+    this.automountToken = props.automountServiceAccountToken ?? false;
+    this.secretsDirectory = props.secretsDirectory ?? '/var/run/secrets/app';
+    assertAbsolutePath('secretsDirectory', this.secretsDirectory);
+    this.writableDirectories = ['/tmp', ...(props.writableDirectories ?? [])];
+    this.writableDirectories.forEach((dir) => assertAbsolutePath('writableDirectories entry', dir));
+    this.writableSizeLimit = props.writableDirectorySizeLimit ?? Size.mebibytes(64);
+    this.selectorLabels = { [APP_LABEL]: this.name };
+    this.labels = { ...props.labels, ...this.selectorLabels };
+    this.serviceAccountName = this.name;
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: this.metadata(this.serviceAccountName),
+      automountServiceAccountToken: this.automountToken,
+    });
+    Object.entries(props.env ?? {}).forEach(([key, value]) => this.addEnv(key, value));
+    (props.secretFiles ?? []).forEach((file) => this.mountSecretFile(file));
+    Object.entries(props.podAnnotations ?? {}).forEach(([key, value]) => this.addPodAnnotation(key, value));
+  }
+
+  /** Namespace of the pods; `undefined` means the namespace `kubectl apply` targets. */
+  public get namespace(): string | undefined {
+    return this.explicitNamespace ?? Chart.of(this).namespace;
+  }
+
+  /** Adds a plain environment variable to the main container. Never pass secret values. */
+  public addEnv(name: string, value: string): void {
+    assertEnvName(name);
+    if (this.env.has(name)) {
+      throw new Error(`environment variable '${name}' is already set on ${this.name}; set it once`);
+    }
+    this.env.set(name, value);
+  }
+
+  /**
+   * Mounts one Secret key read-only into the main container and returns the file's path,
+   * e.g. to inject it as `DATABASE_PASSWORD_FILE`. Mounting the same key twice returns the same path.
+   */
+  public mountSecretFile(file: SecretFile): string {
+    assertDnsLabel('secretName', file.secretName);
+    if (!/^[-._a-zA-Z0-9]+$/.test(file.key) || file.key === '.' || file.key === '..') {
+      throw new Error(`secret key must consist of letters, digits, '-', '_' or '.', got '${file.key}'`);
+    }
+    const path = this.pathOf(file);
+    this.secretFiles.set(path, file);
+    return path;
+  }
+
+  /** Path of a Secret key mounted with `secretFiles` or `mountSecretFile`; throws if it is not mounted. */
+  public secretFilePath(secretName: string, key: string): string {
+    const path = this.pathOf({ secretName, key });
+    if (!this.secretFiles.has(path)) {
+      throw new Error(
+        `secret '${secretName}' key '${key}' is not mounted on ${this.name}; ` +
+          `add it to secretFiles or call mountSecretFile first`,
+      );
+    }
+    return path;
+  }
+
+  /** Adds an annotation to the pod template (e.g. `linkerd.io/inject`). */
+  public addPodAnnotation(key: string, value: string): void {
+    if (this.podAnnotations.has(key)) {
+      throw new Error(`pod annotation '${key}' is already set on ${this.name}; set it once`);
+    }
+    this.podAnnotations.set(key, value);
+  }
+
+  /** Adds an init container with the same hardening, resources and writable directories. */
+  public addInitContainer(props: InitContainerProps): void {
+    assertDnsLabel('init container name', props.name);
+    if (props.name === this.name || this.initContainers.some((c) => c.name === props.name)) {
+      throw new Error(`container name '${props.name}' is already used in ${this.name}; pick another name`);
+    }
+    assertImage(props.image ?? this.image);
+    Object.keys(props.env ?? {}).forEach(assertEnvName);
+    this.initContainers.push(props);
+  }
+
+  /** metadata for an object of this workload with the given name. */
+  protected metadata(name: string): k8s.ObjectMeta {
+    return { name, namespace: this.explicitNamespace, labels: { ...this.labels } };
+  }
+
+  /** Renders the hardened pod template; called lazily at synthesis time. */
+  protected renderPodTemplate(extras: PodTemplateExtras): k8s.PodTemplateSpec {
+    const writable = this.writableDirectories.map((dir) => ({ name: volumeNameFor(dir), mountPath: dir }));
+    const secretMounts = this.secretMounts();
+    const baseMounts = [...writable, ...secretMounts.map(({ mount }) => mount)];
+    const volumes: k8s.Volume[] = [
+      ...writable.map(({ name }) => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(this.writableSizeLimit.asString()) } })),
+      ...secretMounts.map(({ volume }) => volume),
+    ];
+    const allMounts = [...baseMounts, ...(extras.volumeMounts ?? [])];
+    assertUnique('volume mount path', allMounts.map((m) => m.mountPath));
+    assertUnique('volume name', [...volumes.map((v) => v.name), ...(extras.volumeMounts ?? []).map((m) => m.name)]);
+    const annotations = this.podAnnotations.size === 0 ? undefined : Object.fromEntries(this.podAnnotations);
+    return {
+      metadata: { labels: { ...this.labels }, annotations },
+      spec: {
+        serviceAccountName: this.serviceAccountName,
+        automountServiceAccountToken: this.automountToken,
+        ...POD_ISOLATION,
+        securityContext: podSecurityContext(this.identity),
+        restartPolicy: extras.restartPolicy,
+        topologySpreadConstraints: extras.topologySpreadConstraints ? [...extras.topologySpreadConstraints] : undefined,
+        initContainers: this.initContainers.length === 0 ? undefined : this.initContainers.map((c) => this.container(c, writable)),
+        containers: [
+          {
+            ...this.container({ name: this.name, command: this.command, args: this.args }, allMounts),
+            env: renderEnv(this.env),
+            ports: extras.ports && extras.ports.length > 0 ? [...extras.ports] : undefined,
+            readinessProbe: extras.readinessProbe,
+            livenessProbe: extras.livenessProbe,
+            startupProbe: extras.startupProbe,
+          },
+        ],
+        volumes,
+      },
+    };
+  }
+
+  private container(props: InitContainerProps, volumeMounts: readonly k8s.VolumeMount[]): k8s.Container {
+    return {
+      name: props.name,
+      image: props.image ?? this.image,
+      imagePullPolicy: this.imagePullPolicy,
+      command: props.command ? [...props.command] : undefined,
+      args: props.args ? [...props.args] : undefined,
+      env: props.env ? renderEnv(new Map(Object.entries(props.env))) : undefined,
+      resources: this.resources,
+      securityContext: containerSecurityContext(this.identity),
+      volumeMounts: [...volumeMounts],
+    };
+  }
+
+  private secretMounts(): Array<{ volume: k8s.Volume; mount: k8s.VolumeMount }> {
+    const keysBySecret = new Map<string, string[]>();
+    for (const { secretName, key } of this.secretFiles.values()) {
+      keysBySecret.set(secretName, [...(keysBySecret.get(secretName) ?? []), key]);
+    }
+    return [...keysBySecret].map(([secretName, keys]) => {
+      const name = `secret-${secretName}`.slice(0, 63).replace(/-+$/, '');
+      return {
+        volume: { name, secret: { secretName, items: keys.map((key) => ({ key, path: key })), defaultMode: 0o440 } },
+        mount: { name, mountPath: `${this.secretsDirectory}/${secretName}`, readOnly: true },
+      };
+    });
+  }
+
+  private pathOf(file: SecretFile): string {
+    return `${this.secretsDirectory}/${file.secretName}/${file.key}`;
+  }
+}
+
+function assertUnique(what: string, values: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      throw new Error(`${what} '${value}' is used twice in one pod; give each volume its own name and path`);
+    }
+    seen.add(value);
+  }
+}

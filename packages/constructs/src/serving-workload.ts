@@ -1,0 +1,140 @@
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import type { HardenedPodProps } from './hardened-pod-props.js';
+import { HardenedWorkload, type PodTemplateExtras } from './hardened-workload.js';
+import { Protocol, assertPortNumber } from './port.js';
+import type { Probe } from './probe.js';
+import { WorkloadService, type ExposeOptions } from './workload-service.js';
+import type { ContainerPort, IServableWorkload } from './workload.js';
+
+/** Props shared by long-running, replicated workloads (HardenedDeployment, HardenedStatefulSet). */
+export interface ServingWorkloadProps extends HardenedPodProps {
+  /**
+   * Ports the main container listens on.
+   * @default - none
+   */
+  readonly ports?: readonly ContainerPort[];
+  /**
+   * Number of pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Create a PodDisruptionBudget (maxUnavailable 1). Requires replicas >= 2.
+   * @default - true when replicas >= 2
+   */
+  readonly podDisruptionBudget?: boolean;
+  /**
+   * Spread pods across nodes and zones (topologySpreadConstraints, maxSkew 1, ScheduleAnyway).
+   * Requires replicas >= 2.
+   * @default - true when replicas >= 2
+   */
+  readonly spreadAcrossNodes?: boolean;
+  /**
+   * Readiness probe; use `Probe.httpGet(path, { hostHeader })` for servers that check Host.
+   * @default - no readiness probe
+   */
+  readonly readinessProbe?: Probe;
+  /**
+   * Liveness probe.
+   * @default - no liveness probe
+   */
+  readonly livenessProbe?: Probe;
+  /**
+   * Startup probe for slow starters.
+   * @default - no startup probe
+   */
+  readonly startupProbe?: Probe;
+}
+
+/** Base of HardenedDeployment and HardenedStatefulSet: ports, probes, replicas, PDB, spreading. */
+export abstract class ServingWorkload extends HardenedWorkload implements IServableWorkload {
+  /** The main container's ports. */
+  public readonly containerPorts: readonly ContainerPort[];
+  /** Number of pods. */
+  public readonly replicas: number;
+  /** The PodDisruptionBudget, when one was created. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  private readonly spread: boolean;
+  private readonly probes: Pick<ServingWorkloadProps, 'readinessProbe' | 'livenessProbe' | 'startupProbe'>;
+
+  protected constructor(scope: Construct, id: string, props: ServingWorkloadProps) {
+    super(scope, id, props);
+    this.containerPorts = validatePorts(props.ports ?? []);
+    this.replicas = props.replicas ?? 1;
+    if (!Number.isInteger(this.replicas) || this.replicas < 0) {
+      throw new Error(`replicas must be a non-negative integer, got ${this.replicas}`);
+    }
+    const highlyAvailable = this.replicas >= 2;
+    const wantsPdb = props.podDisruptionBudget ?? highlyAvailable;
+    this.spread = props.spreadAcrossNodes ?? highlyAvailable;
+    for (const [prop, wanted] of [['podDisruptionBudget', wantsPdb], ['spreadAcrossNodes', this.spread]] as const) {
+      if (wanted && !highlyAvailable) {
+        throw new Error(
+          `replicas must be >= 2 when ${prop} is requested, got ${this.replicas}; raise replicas or drop ${prop}`,
+        );
+      }
+    }
+    this.probes = { readinessProbe: props.readinessProbe, livenessProbe: props.livenessProbe, startupProbe: props.startupProbe };
+    if (wantsPdb) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+        metadata: this.metadata(this.name),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
+      });
+    }
+  }
+
+  /**
+   * Creates a Service whose selector and targetPort come from this workload.
+   * @returns the Service, to reference from an Ingress or to learn its DNS name
+   */
+  public exposeViaService(options: ExposeOptions): WorkloadService {
+    return new WorkloadService(this, `Service-${options.name}`, { ...options, workload: this });
+  }
+
+  /** The pod template with ports, probes and spreading; rendered lazily. */
+  protected servingPodTemplate(extras: Pick<PodTemplateExtras, 'volumeMounts'> = {}): k8s.PodTemplateSpec {
+    return Lazy.any({
+      produce: () => {
+        const defaultPort = this.containerPorts[0]?.name;
+        return this.renderPodTemplate({
+          ...extras,
+          ports: this.containerPorts.map((p) => ({ name: p.name, containerPort: p.number, protocol: p.protocol ?? Protocol.TCP })),
+          readinessProbe: this.probes.readinessProbe?.render(defaultPort),
+          livenessProbe: this.probes.livenessProbe?.render(defaultPort),
+          startupProbe: this.probes.startupProbe?.render(defaultPort),
+          topologySpreadConstraints: this.spread ? this.spreadConstraints() : undefined,
+        });
+      },
+    }) as k8s.PodTemplateSpec;
+  }
+
+  private spreadConstraints(): k8s.TopologySpreadConstraint[] {
+    return ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...this.selectorLabels } },
+    }));
+  }
+}
+
+function validatePorts(ports: readonly ContainerPort[]): readonly ContainerPort[] {
+  const names = new Set<string>();
+  const numbers = new Set<string>();
+  for (const port of ports) {
+    if (port.name.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(port.name) || !/[a-z]/.test(port.name)) {
+      throw new Error(`container port name must be 1-15 lower-case letters, digits or '-' with a letter, got '${port.name}'`);
+    }
+    assertPortNumber(`container port '${port.name}'`, port.number);
+    const key = `${port.protocol ?? Protocol.TCP}/${port.number}`;
+    if (names.has(port.name) || numbers.has(key)) {
+      throw new Error(`container port '${port.name}' (${key}) is declared twice; declare each port once`);
+    }
+    names.add(port.name);
+    numbers.add(key);
+  }
+  return [...ports];
+}

@@ -1,0 +1,67 @@
+import { Chart, Testing } from 'cdk8s';
+import { expect } from 'vitest';
+
+/** A synthesized Kubernetes object, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Manifest = Record<string, any>;
+
+/** A fresh chart in namespace `apps`, or in none when passed null. */
+export function chartIn(namespace: string | null = 'apps'): Chart {
+  return new Chart(Testing.app(), 'test', { namespace: namespace ?? undefined });
+}
+
+export function synth(chart: Chart): Manifest[] {
+  return Testing.synth(chart) as Manifest[];
+}
+
+/** The only object of `kind` (and `name`, when given); fails the test otherwise. */
+export function only(manifests: Manifest[], kind: string, name?: string): Manifest {
+  const found = manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata?.name === name));
+  expect(found, `${kind} ${name ?? ''}`).toHaveLength(1);
+  return found[0] as Manifest;
+}
+
+/**
+ * Asserts every Pod Security Standards "restricted" control (and our additions) on a pod spec:
+ * https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+ */
+export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001): void {
+  expect(spec.hostNetwork).toBe(false);
+  expect(spec.hostPID).toBe(false);
+  expect(spec.hostIPC).toBe(false);
+  expect(spec.automountServiceAccountToken).toBe(false);
+  expect(spec.enableServiceLinks).toBe(false);
+  expect(spec.securityContext).toEqual({
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    fsGroup: gid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  for (const volume of spec.volumes ?? []) {
+    expect(volume.hostPath, `volume ${volume.name}`).toBeUndefined();
+  }
+  const containers = [...(spec.initContainers ?? []), ...spec.containers];
+  for (const container of containers) {
+    expect(container.securityContext, container.name).toEqual({
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: gid,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.ports?.some((p: Manifest) => p.hostPort !== undefined) ?? false).toBe(false);
+    expect(container.resources.requests.cpu).toBeDefined();
+    expect(container.resources.requests.memory).toBeDefined();
+    expect(container.resources.limits.memory).toBeDefined();
+  }
+}
+
+/** The pod spec of a Deployment, StatefulSet or Job. */
+export function podSpec(workload: Manifest): Manifest {
+  return workload.spec.template.spec as Manifest;
+}
