@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['charts', 'packages/*'],
+    projects: ['charts', 'packages/*', 'scripts'],
   },
 });

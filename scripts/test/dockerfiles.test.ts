@@ -1,0 +1,191 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
+import { copyParts, execForm, imageViolations, parseDockerfile, type Dockerfile, type Stage } from './support/dockerfile.js';
+import { DockerIgnore } from './support/dockerignore.js';
+
+const read = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');
+const dockerIgnore = new DockerIgnore(read('.dockerignore'));
+
+interface Manifest {
+  readonly name: string;
+  readonly dependencies?: Record<string, string>;
+}
+
+function workspacePackages(): Map<string, string> {
+  const byName = new Map<string, string>();
+  for (const dir of readdirSync(join(REPO_ROOT, 'packages'))) {
+    const manifestPath = join('packages', dir, 'package.json');
+    if (existsSync(join(REPO_ROOT, manifestPath))) byName.set((JSON.parse(read(manifestPath)) as Manifest).name, dir);
+  }
+  return byName;
+}
+
+/** The package folders a service needs at build time: itself and its workspace dependencies, transitively. */
+function workspaceClosure(service: ServiceName): Set<string> {
+  const dirs = workspacePackages();
+  const closure = new Set<string>();
+  const visit = (dir: string): void => {
+    if (closure.has(dir)) return;
+    closure.add(dir);
+    const manifest = JSON.parse(read(join('packages', dir, 'package.json'))) as Manifest;
+    for (const [name, version] of Object.entries(manifest.dependencies ?? {})) {
+      const depDir = dirs.get(name);
+      if (version.startsWith('workspace:') && depDir !== undefined) visit(depDir);
+    }
+  };
+  visit(service);
+  return closure;
+}
+
+function filesUnder(path: string): string[] {
+  const absolute = join(REPO_ROOT, path);
+  if (!statSync(absolute).isDirectory()) return [path];
+  return readdirSync(absolute).flatMap((entry) => (entry === 'node_modules' ? [] : filesUnder(`${path}/${entry}`)));
+}
+
+const contextCopies = (stage: Stage) =>
+  stage.instructions
+    .filter((instruction) => instruction.keyword === 'COPY')
+    .map((instruction) => copyParts(instruction.args))
+    .filter((copy) => !copy.flags.has('from'));
+
+describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) => {
+  const dockerfile: Dockerfile = parseDockerfile(read(`packages/${service}/Dockerfile`));
+  const build = dockerfile.stages[0]!;
+  const runtime = dockerfile.stages.at(-1)!;
+  const bundles = Object.keys(SERVICES[service]).map((name) => `${name}.mjs`);
+
+  it('satisfies every image-hardening rule', () => {
+    expect(imageViolations(dockerfile)).toEqual([]);
+  });
+
+  it('builds on node:20-bookworm-slim and runs on distroless nonroot, both pinned by digest', () => {
+    expect(build.image).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(runtime.image).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12:nonroot@sha256:[0-9a-f]{64}$/);
+    expect(dockerfile.stages).toHaveLength(2);
+  });
+
+  it('runs the bundled server as UID/GID 10001 on port 4567 in production mode', () => {
+    const keyword = (name: string) => runtime.instructions.filter((instruction) => instruction.keyword === name);
+    expect(keyword('USER').map((instruction) => instruction.args)).toEqual(['10001:10001']);
+    expect(execForm(keyword('ENTRYPOINT').at(-1)!.args)).toEqual(['/nodejs/bin/node', '/app/server.mjs']);
+    expect(keyword('EXPOSE').map((instruction) => instruction.args)).toEqual(['4567']);
+    expect(keyword('ENV').map((instruction) => instruction.args).join(' ')).toMatch(/\bNODE_ENV=production\b/);
+  });
+
+  it('copies nothing into the runtime stage but the bundles, from the build stage', () => {
+    const copies = runtime.instructions.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => copyParts(instruction.args));
+    expect(copies.length).toBeGreaterThan(0);
+    const copied = copies.flatMap((copy) => {
+      expect(copy.flags.get('from')).toBe(build.name);
+      expect(copy.destination.startsWith('/app/')).toBe(true);
+      return copy.sources.map((source) => source.replace(/^\/out\//, ''));
+    });
+    expect(copied.sort()).toEqual([...bundles].sort());
+    expect(runtime.instructions.some((instruction) => ['RUN', 'ADD', 'VOLUME'].includes(instruction.keyword))).toBe(false);
+  });
+
+  it('installs exactly the locked dependencies of this service with the pinned pnpm, without install scripts', () => {
+    const rootManifest = JSON.parse(read('package.json')) as { packageManager: string };
+    const installs = build.instructions.filter((instruction) => instruction.keyword === 'RUN' && / install /.test(instruction.args));
+    expect(installs).toHaveLength(1);
+    const install = installs[0]!.args;
+    expect(install).toContain(`npx -y ${rootManifest.packageManager} install`);
+    expect(install).toContain('--frozen-lockfile');
+    expect(install).toContain('--ignore-scripts');
+    expect(install).toContain(`--filter @natter/${service}...`);
+    const bundleStep = build.instructions.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('bundle.ts'));
+    expect(bundleStep?.args).toBe(`node_modules/.bin/tsx scripts/bundle.ts ${service} --outdir /out`);
+  });
+
+  it('copies the manifest, tsconfig and sources of every workspace package the service depends on', () => {
+    const copiedSources = contextCopies(build).flatMap((copy) => copy.sources);
+    for (const dir of workspaceClosure(service)) {
+      expect(copiedSources).toContain(`packages/${dir}/package.json`);
+      expect(copiedSources).toContain(`packages/${dir}/tsconfig.json`);
+      expect(copiedSources).toContain(`packages/${dir}/src`);
+    }
+  });
+
+  it('copies only paths that exist and that the .dockerignore lets into the build context', () => {
+    for (const copy of contextCopies(build)) {
+      for (const source of copy.sources) {
+        const existingFiles = existsSync(join(REPO_ROOT, source)) ? filesUnder(source) : [];
+        // A service's src/ may still be empty while it is being written; the manifest always exists.
+        if (!source.endsWith('/src')) expect(existingFiles, source).not.toEqual([]);
+        for (const file of existingFiles) expect(dockerIgnore.includes(file), file).toBe(true);
+      }
+    }
+  });
+});
+
+describe('the .dockerignore allow-list', () => {
+  it('keeps dependencies, history, tests, benchmarks, secrets and synthesized YAML out of the build context', () => {
+    for (const path of [
+      'node_modules/esbuild/package.json',
+      'packages/natter-api/node_modules/pg/package.json',
+      '.git/config',
+      'packages/link-preview/test/support/serve-with-fixture-allowance.ts',
+      'packages/natter-api/test/walkthrough.test.ts',
+      'packages/natter-api/bench/run.ts',
+      'packages/link-preview/src/preview/fetch.test.ts',
+      'packages/natter-api/src/hmac.key',
+      'packages/natter-api/src/.env',
+      'dist/natter.k8s.yaml',
+      'scripts/dev.ts',
+      'charts/natter-chart.ts',
+    ]) {
+      expect(dockerIgnore.includes(path), path).toBe(false);
+    }
+  });
+
+  it('lets in what the image builds need', () => {
+    for (const path of [
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      '.npmrc',
+      'tsconfig.base.json',
+      'scripts/bundle.ts',
+      'packages/link-preview/package.json',
+      'packages/natter-api/tsconfig.json',
+      'packages/natter-api/src/server.ts',
+      'packages/link-preview/src/preview/index.ts',
+    ]) {
+      expect(dockerIgnore.includes(path), path).toBe(true);
+    }
+  });
+});
+
+describe('the image-hardening rules', () => {
+  const good = read('packages/link-preview/Dockerfile');
+  const violationsOf = (text: string) => imageViolations(parseDockerfile(text));
+
+  it('fails when a base image is referenced by tag only', () => {
+    expect(violationsOf(good.replace(/@sha256:[0-9a-f]{64}/, ''))).toEqual([expect.stringMatching(/not pinned by sha256 digest/)]);
+  });
+
+  it('fails when an image uses the latest tag', () => {
+    const latest = good.replace(/node:20-bookworm-slim@/, 'node:latest@');
+    expect(violationsOf(latest)).toEqual([expect.stringMatching(/latest tag/)]);
+  });
+
+  it('fails when the runtime user is a name, a low UID or missing', () => {
+    expect(violationsOf(good.replace('USER 10001:10001', 'USER nonroot'))).toEqual([expect.stringMatching(/numeric uid:gid/)]);
+    expect(violationsOf(good.replace('USER 10001:10001', 'USER 1000:1000'))).toEqual([expect.stringMatching(/>= 10001/)]);
+    expect(violationsOf(good.replace('USER 10001:10001', 'USER 10001:0'))).toEqual([expect.stringMatching(/>= 10001/)]);
+    expect(violationsOf(good.replace('USER 10001:10001', ''))).toEqual([expect.stringMatching(/got none/)]);
+  });
+
+  it('fails when the build is single-stage, uses a shell in the runtime stage, or bakes in a secret', () => {
+    const singleStage = good.slice(0, good.indexOf('# ---- build')) + good.slice(good.indexOf('# ---- runtime'));
+    expect(violationsOf(singleStage)).toEqual(['multi-stage build expected, found 1 stage(s)']);
+    expect(violationsOf(`${good}\nRUN echo hi\n`)).toEqual([expect.stringMatching(/RUN in the runtime stage/)]);
+    expect(violationsOf(`${good}\nENV HMAC_KEY=abc\n`)).toEqual([expect.stringMatching(/secret-looking ENV/)]);
+    expect(violationsOf(good.replace('ENTRYPOINT ["/nodejs/bin/node", "/app/server.mjs"]', 'ENTRYPOINT node /app/server.mjs'))).toEqual([
+      expect.stringMatching(/exec form/),
+    ]);
+  });
+});
