@@ -1,0 +1,76 @@
+import { parse } from 'node-html-parser';
+import type { LinkPreview } from './types.js';
+
+/** Field caps, in characters: enough for any real preview card, small enough to store and render. */
+export const MAX_TITLE_LENGTH = 300;
+export const MAX_DESCRIPTION_LENGTH = 1000;
+export const MAX_IMAGE_URL_LENGTH = 2048;
+
+const PARSE_OPTIONS = {
+  lowerCaseTagName: false,
+  comment: false,
+  // Raw-text elements: script/style bodies are dropped unparsed, so markup inside them is never mistaken for tags.
+  blockTextElements: { script: false, style: false, noscript: false, template: false, title: true },
+};
+
+const TITLE_KEYS = ['og:title'];
+const DESCRIPTION_KEYS = ['og:description', 'description'];
+const IMAGE_KEYS = ['og:image', 'og:image:url', 'og:image:secure_url', 'twitter:image', 'twitter:image:src'];
+
+/** Collapses whitespace and cuts at `max` characters (code points, so no surrogate pair is split). */
+function clean(value: string | undefined, max: number): string | undefined {
+  if (value === undefined) return undefined;
+  const text = value.replace(/\s+/g, ' ').trim();
+  if (text === '') return undefined;
+  const codePoints = Array.from(text);
+  return codePoints.length <= max ? text : `${codePoints.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+function firstOf(metadata: ReadonlyMap<string, string>, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = metadata.get(key);
+    if (value !== undefined && value.trim() !== '') return value;
+  }
+  return undefined;
+}
+
+/** An absolute http(s) URL for `raw` resolved against the page, or `undefined` when there is none. */
+function imageUrl(raw: string | undefined, baseUrl: string): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim(), baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  return url.href.length <= MAX_IMAGE_URL_LENGTH ? url.href : undefined;
+}
+
+/**
+ * The preview of an HTML document (usually just its head) fetched from `baseUrl`: Open Graph
+ * first, then the plain HTML equivalents. Entities are decoded, whitespace collapsed, each field
+ * capped; without any title the host name stands in, so a card always has a heading.
+ */
+export function extractPreview(html: string, baseUrl: string): LinkPreview {
+  const root = parse(html, PARSE_OPTIONS);
+  const metadata = new Map<string, string>();
+  for (const meta of root.getElementsByTagName('meta')) {
+    const key = (meta.getAttribute('property') ?? meta.getAttribute('name'))?.trim().toLowerCase();
+    const content = meta.getAttribute('content');
+    if (key !== undefined && content !== undefined && !metadata.has(key)) metadata.set(key, content);
+  }
+  const titleElement = root.getElementsByTagName('title')[0];
+  const title =
+    clean(firstOf(metadata, TITLE_KEYS), MAX_TITLE_LENGTH) ??
+    clean(titleElement?.text, MAX_TITLE_LENGTH) ??
+    new URL(baseUrl).hostname;
+  const description = clean(firstOf(metadata, DESCRIPTION_KEYS), MAX_DESCRIPTION_LENGTH);
+  const image = imageUrl(firstOf(metadata, IMAGE_KEYS), baseUrl);
+  return {
+    url: baseUrl,
+    title,
+    ...(description === undefined ? {} : { description }),
+    ...(image === undefined ? {} : { image }),
+  };
+}

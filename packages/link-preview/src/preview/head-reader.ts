@@ -1,0 +1,122 @@
+import type { IncomingMessage } from 'node:http';
+import type { Transform } from 'node:stream';
+import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { upstreamFailure } from './errors.js';
+
+/**
+ * Where the head ends: `</head` or `<body` followed by whitespace, `/` or `>`. `<body` counts too
+ * because `</head>` is optional in HTML and often omitted by minifiers.
+ */
+const HEAD_END = /<\/head[\s/>]|<body[\s/>]/i;
+const HEAD_END_MAX_LENGTH = '</head>'.length;
+
+/** A response remainder this small is read and dropped, so the kept-alive socket can be reused. */
+const DRAIN_LIMIT_BYTES = 16 * 1024;
+
+const DECODER_OPTIONS = { chunkSize: 64 * 1024, finishFlush: constants.Z_SYNC_FLUSH };
+
+function createDecoder(encoding: string, firstChunk: Buffer): Transform | undefined {
+  switch (encoding) {
+    case 'identity':
+      return undefined;
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip(DECODER_OPTIONS);
+    case 'br':
+      return createBrotliDecompress({ chunkSize: DECODER_OPTIONS.chunkSize, finishFlush: constants.BROTLI_OPERATION_FLUSH });
+    case 'deflate': {
+      // "deflate" is specified as zlib-wrapped, but many servers send raw deflate; browsers accept both.
+      const header = firstChunk.length >= 2 ? firstChunk.readUInt16BE(0) : 0;
+      const zlibWrapped = (header & 0x0f00) === 0x0800 && header % 31 === 0;
+      return zlibWrapped ? createInflate(DECODER_OPTIONS) : createInflateRaw(DECODER_OPTIONS);
+    }
+    default:
+      throw upstreamFailure('unsupported content encoding');
+  }
+}
+
+/**
+ * Reads the decoded (decompressed) response until the end of the HTML head and returns the bytes
+ * before it — or the whole body when it ends first. Fails once more than `maxBytes` decoded bytes
+ * would be needed, so a compression bomb or an endless body stops at the cap. Stops the response
+ * as soon as the head is complete.
+ */
+export function readHead(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase() || 'identity';
+  const declaredLength = Number(response.headers['content-length'] ?? Number.NaN);
+
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let decodedBytes = 0;
+    let rawBytes = 0;
+    let tail = '';
+    let decoder: Transform | undefined;
+    let started = false;
+    let settled = false;
+
+    const stopResponse = (): void => {
+      response.removeAllListeners('data');
+      const remaining = declaredLength - rawBytes;
+      if (response.complete || (remaining >= 0 && remaining <= DRAIN_LIMIT_BYTES)) response.resume();
+      else response.destroy();
+      decoder?.destroy();
+    };
+    const succeed = (bytes: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      stopResponse();
+      resolve(bytes);
+    };
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      response.destroy();
+      decoder?.destroy();
+      reject(error);
+    };
+
+    const onDecoded = (chunk: Buffer): void => {
+      if (settled) return;
+      const text = tail + chunk.toString('latin1');
+      const match = HEAD_END.exec(text);
+      if (match !== null) {
+        const headLength = decodedBytes - tail.length + match.index;
+        if (headLength > maxBytes) return fail(upstreamFailure('upstream response too large'));
+        chunks.push(chunk);
+        return succeed(Buffer.concat(chunks, decodedBytes + chunk.length).subarray(0, headLength));
+      }
+      decodedBytes += chunk.length;
+      if (decodedBytes > maxBytes) return fail(upstreamFailure('upstream response too large'));
+      chunks.push(chunk);
+      tail = text.slice(-(HEAD_END_MAX_LENGTH - 1));
+    };
+    const onBodyEnd = (): void => succeed(Buffer.concat(chunks, decodedBytes));
+
+    response.on('data', (chunk: Buffer) => {
+      rawBytes += chunk.length;
+      if (!started) {
+        started = true;
+        try {
+          decoder = createDecoder(encoding, chunk);
+        } catch (error) {
+          return fail(error as Error);
+        }
+        if (decoder !== undefined) {
+          decoder.on('data', onDecoded);
+          decoder.once('end', onBodyEnd);
+          decoder.once('error', () => fail(upstreamFailure('invalid compressed response')));
+        }
+      }
+      if (decoder === undefined) onDecoded(chunk);
+      else decoder.write(chunk);
+    });
+    response.once('end', () => {
+      if (decoder === undefined) onBodyEnd();
+      else decoder.end();
+    });
+    response.once('error', (error) => fail(error));
+    response.once('close', () => {
+      if (!response.complete) fail(upstreamFailure('upstream connection closed early'));
+    });
+  });
+}
