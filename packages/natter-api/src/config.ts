@@ -1,0 +1,216 @@
+import { isIP } from 'node:net';
+import {
+  ConfigError,
+  envHostList,
+  envInteger,
+  envList,
+  envOptionalString,
+  envSecretFile,
+  envString,
+  type Env,
+} from '@natter/service-kit';
+
+/** Where the API's data lives. */
+export type DatabaseConfig =
+  | {
+      readonly kind: 'postgres';
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      readonly user: string;
+      /** Read from DATABASE_PASSWORD_FILE (or taken from DATABASE_URL). */
+      readonly password: string;
+      readonly poolMax: number;
+    }
+  /** In-process PGlite: zero-setup development and tests only; data lives in memory. */
+  | { readonly kind: 'embedded' };
+
+/** One token bucket: a steady rate and how many requests may arrive at once. */
+export interface BucketConfig {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+export interface RateLimitConfig {
+  /** One ceiling for the whole instance: protects the database and the scrypt thread pool. */
+  readonly global: BucketConfig;
+  /** Per client address, before authentication. */
+  readonly perAddress: BucketConfig;
+  /** Per authenticated user. */
+  readonly perUser: BucketConfig;
+}
+
+export interface LinkPreviewConfig {
+  /** Base URL of the link-preview service; previews are off when unset. */
+  readonly url: URL | undefined;
+  /** One overall budget for all previews of one message. */
+  readonly budgetMs: number;
+  readonly cacheTtlMs: number;
+  readonly cacheMaxEntries: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly bindAddress: string;
+  readonly allowedHosts: readonly string[];
+  readonly logLevel: string;
+  readonly database: DatabaseConfig;
+  /** HMAC-SHA256 key for token MACs; `undefined` only in embedded mode (a random key per start). */
+  readonly hmacKey: Buffer | undefined;
+  readonly corsOrigin: string | undefined;
+  /** Peers (IP or CIDR) whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  readonly rateLimit: RateLimitConfig;
+  readonly linkPreview: LinkPreviewConfig;
+  readonly tokenPurgeIntervalMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_HMAC_KEY_BYTES = 32;
+
+/** Parses the environment once, failing with a {@link ConfigError} that names the variable. */
+export function parseConfig(env: Env): Config {
+  const port = envInteger(env, 'PORT', { default: 4567, min: 1, max: 65535 });
+  const database = parseDatabase(env);
+  const embedded = database.kind === 'embedded';
+  return Object.freeze({
+    port,
+    bindAddress: parseBindAddress(env),
+    allowedHosts: embedded && envOptionalString(env, 'ALLOWED_HOSTS') === undefined
+      ? [`localhost:${port}`, `127.0.0.1:${port}`]
+      : envHostList(env, 'ALLOWED_HOSTS'),
+    logLevel: parseLogLevel(env),
+    database,
+    hmacKey: parseHmacKey(env, embedded),
+    corsOrigin: parseCorsOrigin(env),
+    trustedProxies: parseTrustedProxies(env),
+    rateLimit: {
+      global: parseBucket(env, 'RATE_LIMIT_GLOBAL', { perSecond: 200 }),
+      perAddress: parseBucket(env, 'RATE_LIMIT_PER_ADDRESS', { perSecond: 20 }),
+      perUser: parseBucket(env, 'RATE_LIMIT_PER_USER', { perSecond: 10 }),
+    },
+    linkPreview: {
+      url: parseLinkPreviewUrl(env),
+      budgetMs: envInteger(env, 'PREVIEW_BUDGET_MS', { default: 2000, min: 1, max: 60_000 }),
+      cacheTtlMs: envInteger(env, 'PREVIEW_CACHE_TTL_MS', { default: 300_000, min: 0, max: 86_400_000 }),
+      cacheMaxEntries: envInteger(env, 'PREVIEW_CACHE_MAX_ENTRIES', { default: 1000, min: 0, max: 1_000_000 }),
+    },
+    tokenPurgeIntervalMs: envInteger(env, 'TOKEN_PURGE_INTERVAL_MS', { default: 600_000, min: 1000, max: 86_400_000 }),
+  });
+}
+
+function parseBindAddress(env: Env): string {
+  const address = envString(env, 'BIND_ADDRESS', { default: '0.0.0.0' });
+  if (isIP(address) === 0) throw new ConfigError('BIND_ADDRESS', `must be an IP address such as 0.0.0.0 or 127.0.0.1, got "${address}"`);
+  return address;
+}
+
+function parseLogLevel(env: Env): string {
+  const level = envString(env, 'LOG_LEVEL', { default: 'info' });
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  return level;
+}
+
+function parseDatabase(env: Env): DatabaseConfig {
+  const url = envOptionalString(env, 'DATABASE_URL');
+  const host = envOptionalString(env, 'DATABASE_HOST');
+  const poolMax = envInteger(env, 'DATABASE_POOL_MAX', { default: 10, min: 1, max: 100 });
+  if (url !== undefined && host !== undefined) {
+    throw new ConfigError('DATABASE_URL', 'set either DATABASE_URL or DATABASE_HOST (with DATABASE_PASSWORD_FILE), not both');
+  }
+  if (url !== undefined) return { ...parseDatabaseUrl(url), poolMax };
+  if (host === undefined) return { kind: 'embedded' };
+  return {
+    kind: 'postgres',
+    host,
+    port: envInteger(env, 'DATABASE_PORT', { default: 5432, min: 1, max: 65535 }),
+    database: envString(env, 'DATABASE_NAME', { default: 'natter' }),
+    user: envString(env, 'DATABASE_USER', { default: 'natter_api_user' }),
+    password: envSecretFile(env, 'DATABASE_PASSWORD_FILE'),
+    poolMax,
+  };
+}
+
+function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax'> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The URL may hold a password: never echo it.
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must use the postgres:// scheme, got "${url.protocol}"`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (url.hostname === '' || url.username === '' || database === '') {
+    throw new ConfigError('DATABASE_URL', 'must name a host, a user and a database (postgres://user:password@host:port/database)');
+  }
+  return {
+    kind: 'postgres',
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 5432 : Number(url.port),
+    database,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+}
+
+function parseHmacKey(env: Env, embedded: boolean): Buffer | undefined {
+  if (embedded && envOptionalString(env, 'HMAC_KEY_FILE') === undefined) return undefined;
+  const key = Buffer.from(envSecretFile(env, 'HMAC_KEY_FILE'), 'utf8');
+  if (key.length < MIN_HMAC_KEY_BYTES) {
+    throw new ConfigError('HMAC_KEY_FILE', `the key must be at least ${MIN_HMAC_KEY_BYTES} bytes (e.g. 32 random bytes, base64-encoded), got ${key.length}`);
+  }
+  return key;
+}
+
+function parseCorsOrigin(env: Env): string | undefined {
+  const origin = envOptionalString(env, 'CORS_ORIGIN');
+  if (origin === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(origin);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+    throw new ConfigError('CORS_ORIGIN', `must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash), got "${origin}"`);
+  }
+  return origin;
+}
+
+function parseTrustedProxies(env: Env): readonly string[] {
+  const entries = envList(env, 'TRUSTED_PROXIES', { default: [] });
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError('TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8)`);
+    }
+  }
+  return entries;
+}
+
+function parseBucket(env: Env, prefix: string, defaults: { perSecond: number }): BucketConfig {
+  const perSecond = envInteger(env, `${prefix}_PER_SECOND`, { default: defaults.perSecond, min: 1, max: 1_000_000 });
+  const burst = envInteger(env, `${prefix}_BURST`, { default: perSecond * 2, min: 1, max: 10_000_000 });
+  return { perSecond, burst };
+}
+
+function parseLinkPreviewUrl(env: Env): URL | undefined {
+  const raw = envOptionalString(env, 'LINK_PREVIEW_URL');
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError('LINK_PREVIEW_URL', `must be an http(s) base URL without credentials, query or fragment, e.g. http://natter-link-preview-service:4567, got "${raw}"`);
+  }
+  return url;
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { DatabaseUnavailableError, isConnectionFailure, type Database, type Queryable } from './database.js';
+
+export interface PostgresOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+  /** @default 10 */
+  readonly poolMax?: number;
+  /** How long to wait for a connection before answering 503. @default 2000 */
+  readonly connectTimeoutMs?: number;
+  /** Server-side statement_timeout. @default 5000 */
+  readonly statementTimeoutMs?: number;
+  readonly logger: Logger;
+}
+
+// int8 (sequences) as numbers, like PGlite: our ids stay far below 2^53.
+const types = new pg.TypeOverrides();
+types.setTypeParser(20, (value: string) => Number(value));
+
+function translate(error: unknown): unknown {
+  return isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+      try {
+        const result = await client.query(text, params as unknown[]);
+        return result.rows as Row[];
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    async exec(script: string): Promise<void> {
+      try {
+        // Without parameters pg uses the simple protocol, which accepts several statements.
+        await client.query(script);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+  };
+}
+
+/**
+ * A pg Pool. A pool keeps no broken connection: when the server goes away, queries fail fast
+ * (DatabaseUnavailableError → 503) and the next checkout opens a fresh connection, so the API
+ * recovers without a restart.
+ */
+export function createPostgresDatabase(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port,
+    database: options.database,
+    user: options.user,
+    password: options.password,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs ?? 5000,
+    query_timeout: (options.statementTimeoutMs ?? 5000) + 1000,
+    application_name: 'natter-api',
+    keepAlive: true,
+    types,
+  });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
+  pool.on('error', (error) => options.logger.warn({ err: { message: error.message } }, 'idle database connection lost'));
+  const pooled = queryable(pool);
+  return {
+    query: pooled.query,
+    exec: pooled.exec,
+    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw translate(error);
+      }
+      const tx = queryable(client);
+      let broken: unknown;
+      try {
+        await tx.query('BEGIN');
+        const result = await work(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (error) {
+        await tx.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        // A connection that failed to roll back is destroyed rather than reused.
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    close: () => pool.end(),
+  };
+}

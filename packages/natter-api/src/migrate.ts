@@ -1,0 +1,78 @@
+import { pathToFileURL } from 'node:url';
+import { createLogger, envInteger, envSecretFile, envString, ConfigError, type Env } from '@natter/service-kit';
+import { createPostgresDatabase } from './db/postgres.js';
+import { migrate } from './db/migrations.js';
+import { isConnectionFailure } from './db/database.js';
+
+export { migrate, type MigrateOptions, type MigrateResult } from './db/migrations.js';
+
+export interface MigrationCommandConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly ownerUser: string;
+  readonly ownerPassword: string;
+  readonly apiUser: string;
+  readonly apiPassword: string;
+  /** How long to keep retrying while the database is still starting. */
+  readonly waitSeconds: number;
+}
+
+/** The migration step's environment (the chart runs it with the owner's secret mounted). */
+export function parseMigrationConfig(env: Env): MigrationCommandConfig {
+  return {
+    host: envString(env, 'DATABASE_HOST'),
+    port: envInteger(env, 'DATABASE_PORT', { default: 5432, min: 1, max: 65535 }),
+    database: envString(env, 'DATABASE_NAME', { default: 'natter' }),
+    ownerUser: envString(env, 'DATABASE_OWNER_USER'),
+    ownerPassword: envSecretFile(env, 'DATABASE_OWNER_PASSWORD_FILE'),
+    apiUser: envString(env, 'DATABASE_API_USER', { default: 'natter_api_user' }),
+    apiPassword: envSecretFile(env, 'DATABASE_API_PASSWORD_FILE'),
+    waitSeconds: envInteger(env, 'MIGRATE_WAIT_SECONDS', { default: 60, min: 0, max: 3600 }),
+  };
+}
+
+/** `node migrate.mjs`: migrate as the owner, retrying while the database is not reachable yet. */
+export async function runMigrationCommand(env: Env): Promise<number> {
+  const logger = createLogger({ name: 'natter-api-migrate', level: env['LOG_LEVEL'] ?? 'info' });
+  let config: MigrationCommandConfig;
+  try {
+    config = parseMigrationConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    logger.fatal({ variable: error.variable }, error.message);
+    return 2;
+  }
+  const deadline = Date.now() + config.waitSeconds * 1000;
+  for (;;) {
+    const owner = createPostgresDatabase({
+      host: config.host,
+      port: config.port,
+      database: config.database,
+      user: config.ownerUser,
+      password: config.ownerPassword,
+      poolMax: 1,
+      statementTimeoutMs: 60_000,
+      logger,
+    });
+    try {
+      const { applied } = await migrate(owner, { apiUser: config.apiUser, apiPassword: config.apiPassword });
+      logger.info({ applied, apiUser: config.apiUser }, applied.length > 0 ? 'schema migrated' : 'schema already current; API role privileges re-applied');
+      return 0;
+    } catch (error) {
+      if (!isConnectionFailure(error) || Date.now() >= deadline) {
+        logger.fatal({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'migration failed');
+        return 1;
+      }
+      logger.warn('database not reachable yet; retrying in 2 s');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    } finally {
+      await owner.close();
+    }
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  process.exitCode = await runMigrationCommand(process.env);
+}

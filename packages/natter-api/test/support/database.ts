@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import type { Database } from '../../src/db/database.js';
+import { createEmbeddedDatabase } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrations.js';
+import { createPostgresDatabase } from '../../src/db/postgres.js';
+import { quoteIdentifier } from '../../src/db/sql.js';
+
+/** Connection parameters of one role on the real test server. */
+export interface ConnectionInfo {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+}
+
+/** A fresh, migrated database for one test file. */
+export interface TestDatabase {
+  readonly kind: 'embedded' | 'postgres';
+  /** Connected as the least-privileged API role, as the app is in production. */
+  readonly db: Database;
+  /** Connected as the schema owner: for inspecting what the API must not (e.g. token hashes). */
+  readonly owner: Database;
+  /** Real PostgreSQL only: how the API role connects (e.g. to route it through a proxy). */
+  readonly api: ConnectionInfo | undefined;
+  close(): Promise<void>;
+}
+
+/** Set by CI: a superuser URL of a real PostgreSQL server; unset → embedded PGlite. */
+export const TEST_DATABASE_URL = process.env['NATTER_TEST_DATABASE_URL'];
+
+const quietLogger = pino({ level: 'silent' });
+
+/**
+ * Embedded PGlite by default; with NATTER_TEST_DATABASE_URL a uniquely named database, owner role
+ * and API role on the real server, migrated as the owner and dropped again by `close()`.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  return TEST_DATABASE_URL === undefined ? createEmbeddedTestDatabase() : createPostgresTestDatabase(TEST_DATABASE_URL);
+}
+
+async function createEmbeddedTestDatabase(): Promise<TestDatabase> {
+  const embedded = await createEmbeddedDatabase();
+  await migrate(embedded.owner, { apiUser: 'natter_api_user' });
+  await embedded.actAs('natter_api_user');
+  return { kind: 'embedded', db: embedded.db, owner: embedded.owner, api: undefined, close: () => embedded.db.close() };
+}
+
+async function createPostgresTestDatabase(url: string): Promise<TestDatabase> {
+  const server = new URL(url);
+  const suffix = randomBytes(6).toString('hex');
+  const names = { database: `natter_test_${suffix}`, owner: `natter_owner_${suffix}`, api: `natter_api_${suffix}` };
+  const ownerPassword = randomBytes(18).toString('base64url');
+  const apiPassword = randomBytes(18).toString('base64url');
+  await asSuperuser(url, async (admin) => {
+    await admin.query(`CREATE ROLE ${quoteIdentifier(names.owner)} LOGIN CREATEROLE PASSWORD '${ownerPassword}'`);
+    await admin.query(`CREATE DATABASE ${quoteIdentifier(names.database)} OWNER ${quoteIdentifier(names.owner)}`);
+  });
+  const base = { host: server.hostname, port: Number(server.port || 5432), database: names.database };
+  const api: ConnectionInfo = { ...base, user: names.api, password: apiPassword };
+  const owner = createPostgresDatabase({ ...base, user: names.owner, password: ownerPassword, poolMax: 2, logger: quietLogger });
+  const db = createPostgresDatabase({ ...api, poolMax: 5, logger: quietLogger });
+  const close = async (): Promise<void> => {
+    await Promise.allSettled([db.close(), owner.close()]);
+    await asSuperuser(url, async (admin) => {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(names.database)} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${quoteIdentifier(names.api)}`);
+      await admin.query(`DROP ROLE IF EXISTS ${quoteIdentifier(names.owner)}`);
+    });
+  };
+  try {
+    await migrate(owner, { apiUser: names.api, apiPassword });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { kind: 'postgres', db, owner, api, close };
+}
+
+async function asSuperuser(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
