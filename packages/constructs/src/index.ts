@@ -4,7 +4,7 @@ export * from './hardened-job.js';
 export * from './hardened-namespace.js';
 export * from './hardened-pod-props.js';
 export * from './hardened-stateful-set.js';
-export * from './hardened-workload.js';
+export { APP_LABEL, HardenedWorkload } from './hardened-workload.js';
 export * from './ingress-annotations.js';
 export * from './locked-down-policy.js';
 export * from './namespace-peer.js';

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
+import type { ContainerPort } from './workload.js';
 
 /** Timing shared by every probe kind. */
 export interface ProbeOptions {
@@ -101,9 +102,9 @@ export class Probe {
 
   /**
    * Renders the Kubernetes probe. Used by the hardened workloads.
-   * @param defaultPort the port to use when the probe names none
+   * @param containerPorts the container's ports; the first is used when the probe names none
    */
-  public render(defaultPort: string | number | undefined): k8s.Probe {
+  public render(containerPorts: readonly ContainerPort[]): k8s.Probe {
     const timing = {
       initialDelaySeconds: this.options.initialDelaySeconds ?? 0,
       periodSeconds: this.options.periodSeconds ?? 10,
@@ -114,7 +115,7 @@ export class Probe {
     if (action.kind === 'exec') {
       return { ...timing, exec: { command: [...action.command] } };
     }
-    const port = toIntOrString(action.port ?? defaultPort);
+    const port = probePort(action.port, containerPorts);
     if (action.kind === 'tcp') {
       return { ...timing, tcpSocket: { port } };
     }
@@ -123,9 +124,17 @@ export class Probe {
   }
 }
 
-function toIntOrString(port: string | number | undefined): k8s.IntOrString {
-  if (port === undefined) {
+function probePort(port: string | number | undefined, containerPorts: readonly ContainerPort[]): k8s.IntOrString {
+  if (typeof port === 'number') {
+    return k8s.IntOrString.fromNumber(port);
+  }
+  const name = port ?? containerPorts[0]?.name;
+  if (name === undefined) {
     throw new Error('probe has no port and the workload declares no container port; pass { port } or add ports');
   }
-  return typeof port === 'number' ? k8s.IntOrString.fromNumber(port) : k8s.IntOrString.fromString(port);
+  if (!containerPorts.some((p) => p.name === name)) {
+    const declared = containerPorts.map((p) => p.name).join(', ') || 'none';
+    throw new Error(`probe port '${name}' is not a declared container port name (declared: ${declared})`);
+  }
+  return k8s.IntOrString.fromString(name);
 }

@@ -98,13 +98,12 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
   protected servingPodTemplate(extras: Pick<PodTemplateExtras, 'volumeMounts'> = {}): k8s.PodTemplateSpec {
     return Lazy.any({
       produce: () => {
-        const defaultPort = this.containerPorts[0]?.name;
         return this.renderPodTemplate({
           ...extras,
           ports: this.containerPorts.map((p) => ({ name: p.name, containerPort: p.number, protocol: p.protocol ?? Protocol.TCP })),
-          readinessProbe: this.probes.readinessProbe?.render(defaultPort),
-          livenessProbe: this.probes.livenessProbe?.render(defaultPort),
-          startupProbe: this.probes.startupProbe?.render(defaultPort),
+          readinessProbe: this.probes.readinessProbe?.render(this.containerPorts),
+          livenessProbe: this.probes.livenessProbe?.render(this.containerPorts),
+          startupProbe: this.probes.startupProbe?.render(this.containerPorts),
           topologySpreadConstraints: this.spread ? this.spreadConstraints() : undefined,
         });
       },

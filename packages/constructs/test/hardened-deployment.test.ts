@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
 import { HardenedDeployment, ImagePullPolicy, Probe } from '../src/index.js';
-import { chartIn, expectRestrictedPod, only, podSpec, synth } from './helpers.js';
+import { chartIn, expectRestrictedPod, expectSchemaValid, only, podSpec, synth } from './helpers.js';
 
 const IMAGE = 'registry.example/app@sha256:' + 'a'.repeat(64);
 
@@ -13,6 +13,7 @@ describe('HardenedDeployment', () => {
     const manifests = synth(chart);
 
     expect(manifests).toMatchSnapshot();
+    expectSchemaValid(manifests);
     const deployment = only(manifests, 'Deployment', 'web');
     const spec = podSpec(deployment);
     expectRestrictedPod(spec);
@@ -127,6 +128,7 @@ describe('HardenedDeployment', () => {
       'topology.kubernetes.io/zone',
     ]);
     expect(constraints[0].labelSelector).toEqual({ matchLabels: web.selectorLabels });
+    expectSchemaValid(manifests);
   });
 
   it('passes command, args, pull policy, annotations, resources and identity through', () => {
@@ -217,6 +219,16 @@ describe('HardenedDeployment', () => {
     it('asking for the path of a secret that is not mounted', () => {
       const web = new HardenedDeployment(chartIn(), 'web', { image: IMAGE });
       expect(() => web.secretFilePath('db', 'password')).toThrow(/secret 'db' key 'password' is not mounted on web/);
+    });
+
+    it('a probe names an undeclared port', () => {
+      const chart = chartIn();
+      new HardenedDeployment(chart, 'web', {
+        image: IMAGE,
+        ports: [{ name: 'http', number: 80 }],
+        livenessProbe: Probe.tcpSocket({ port: 'admin' }),
+      });
+      expect(() => synth(chart)).toThrow(/probe port 'admin' is not a declared container port name \(declared: http\)/);
     });
 
     it('a probe has no port to use', () => {

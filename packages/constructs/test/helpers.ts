@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Chart, Testing } from 'cdk8s';
 import { expect } from 'vitest';
 
@@ -64,4 +65,23 @@ export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001): v
 /** The pod spec of a Deployment, StatefulSet or Job. */
 export function podSpec(workload: Manifest): Manifest {
   return workload.spec.template.spec as Manifest;
+}
+
+interface Model {
+  new (data: unknown): { validate(): void };
+}
+
+const requireModel = createRequire(import.meta.url);
+
+/** Validates every object against the Kubernetes OpenAPI schema packaged by kubernetes-models. */
+export function expectSchemaValid(manifests: Manifest[]): void {
+  for (const manifest of manifests) {
+    const [group, version] = String(manifest.apiVersion).includes('/')
+      ? String(manifest.apiVersion).split('/')
+      : [undefined, manifest.apiVersion];
+    const path = ['kubernetes-models', group, version, manifest.kind].filter(Boolean).join('/');
+    const ModelClass = (requireModel(path) as Record<string, Model>)[manifest.kind as string];
+    expect(ModelClass, path).toBeDefined();
+    expect(() => new (ModelClass as Model)(manifest).validate(), `${manifest.kind} ${manifest.metadata?.name}`).not.toThrow();
+  }
 }
