@@ -1,0 +1,53 @@
+import { ConfigError, envHostList, envInteger, envList, envString, type Env } from '@natter/service-kit';
+
+/** The limits the previewer runs with; deliberately nothing else (the test seams are not configurable). */
+export interface PreviewLimits {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly maxRedirects: number;
+  readonly allowedPorts: readonly number[];
+}
+
+/** The service's whole configuration, parsed once at start-up. */
+export interface Config {
+  readonly port: number;
+  readonly allowedHosts: readonly string[];
+  readonly logLevel: string;
+  readonly maxConcurrency: number;
+  readonly preview: PreviewLimits;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env): string {
+  const level = envString(env, 'LOG_LEVEL', { default: 'info' }).toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  return level;
+}
+
+function ports(env: Env, name: string): readonly number[] {
+  return envList(env, name, { default: ['80', '443'] }).map((entry) => {
+    const port = /^\d{1,5}$/.test(entry) ? Number(entry) : Number.NaN;
+    if (!(port >= 1 && port <= 65535)) throw new ConfigError(name, `must list ports between 1 and 65535, got "${entry}"`);
+    return port;
+  });
+}
+
+/**
+ * Reads the environment once. Every problem is a {@link ConfigError} naming the variable. Only
+ * these variables exist: there is no way to switch on the previewer's test seams from here.
+ */
+export function parseConfig(env: Env): Config {
+  return Object.freeze({
+    port: envInteger(env, 'PORT', { default: 4567, min: 0, max: 65535 }),
+    allowedHosts: Object.freeze([...envHostList(env, 'ALLOWED_HOSTS')]),
+    logLevel: logLevel(env),
+    maxConcurrency: envInteger(env, 'PREVIEW_MAX_CONCURRENCY', { default: 64, min: 1, max: 10_000 }),
+    preview: Object.freeze({
+      timeoutMs: envInteger(env, 'PREVIEW_TIMEOUT_MS', { default: 3000, min: 100, max: 60_000 }),
+      maxBytes: envInteger(env, 'PREVIEW_MAX_BYTES', { default: 512 * 1024, min: 1024, max: 16 * 1024 * 1024 }),
+      maxRedirects: envInteger(env, 'PREVIEW_MAX_REDIRECTS', { default: 10, min: 0, max: 20 }),
+      allowedPorts: Object.freeze([...ports(env, 'PREVIEW_ALLOWED_PORTS')]),
+    }),
+  });
+}

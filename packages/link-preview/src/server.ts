@@ -1,0 +1,21 @@
+import { ConfigError, createLogger } from '@natter/service-kit';
+import { parseConfig, type Config } from './config.js';
+import { createLinkPreviewer } from './preview/index.js';
+import { startService } from './service.js';
+
+function configFromEnvironment(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'link-preview', msg: 'invalid configuration', variable: error.variable, error: error.message })}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configFromEnvironment();
+const logger = createLogger({ name: 'link-preview', level: config.logLevel });
+// Production wiring: the previewer gets the parsed limits and nothing else — no lookup override,
+// no fixture allowance.
+const previewer = createLinkPreviewer({ ...config.preview, logger });
+await startService(config, { previewer, logger });
