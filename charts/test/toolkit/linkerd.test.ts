@@ -11,7 +11,9 @@ describe('isPortSkipped', () => {
   });
 
   it('replaces the default list with the pod annotation, ranges included', () => {
-    expect(isPortSkipped({ 'config.linkerd.io/skip-inbound-ports': '' }, 'inbound', 4567)).toBe(false);
+    expect(isPortSkipped({ 'config.linkerd.io/skip-inbound-ports': '4190' }, 'inbound', 4567)).toBe(false);
+    // An empty value may count as unset: the default list, 4567 included, still applies.
+    expect(isPortSkipped({ 'config.linkerd.io/skip-inbound-ports': '' }, 'inbound', 4567)).toBe(true);
     expect(isPortSkipped({ 'config.linkerd.io/skip-outbound-ports': '25,5000-5010' }, 'outbound', 5005)).toBe(true);
     expect(isPortSkipped({ 'config.linkerd.io/skip-outbound-ports': '25,5000-5010' }, 'outbound', 4567)).toBe(false);
     expect(() => isPortSkipped({ 'config.linkerd.io/skip-inbound-ports': 'http' }, 'inbound', 1)).toThrow(/port list/);

@@ -28,12 +28,15 @@ function parsePortList(value: string): [number, number][] {
 }
 
 /**
- * True when `port` bypasses the proxy for the pod. The pod annotation replaces the install's
- * default list; without it the default (4567,4568) applies.
+ * True when `port` bypasses the proxy for the pod. A non-empty pod annotation replaces the
+ * install's default list; without it the default (4567,4568) applies.
  */
 export function isPortSkipped(annotations: Readonly<Record<string, string>>, direction: 'inbound' | 'outbound', port: number): boolean {
   const annotation = direction === 'inbound' ? SKIP_INBOUND_ANNOTATION : SKIP_OUTBOUND_ANNOTATION;
-  const list = annotations[annotation] ?? LINKERD_DEFAULT_SKIPPED_PORTS;
+  // Conservative: an empty annotation may be treated as "not set" by the injector, leaving the
+  // default list in force, so only a non-empty value counts as a replacement.
+  const value = annotations[annotation]?.trim();
+  const list = value ? value : LINKERD_DEFAULT_SKIPPED_PORTS;
   return parsePortList(list).some(([start, end]) => port >= start && port <= end);
 }
 
@@ -103,6 +106,12 @@ export function injectLinkerd(pod: PodLike, mode: LinkerdMode): PodLike {
   const volumes = [
     ...(pod.spec.volumes ?? []),
     { name: 'linkerd-identity-end-entity', emptyDir: { medium: 'Memory' } },
+    // The proxy authenticates to linkerd-identity with its own projected token (audience
+    // identity.l5d.io), so pods keep automountServiceAccountToken: false.
+    {
+      name: 'linkerd-identity-token',
+      projected: { sources: [{ serviceAccountToken: { audience: 'identity.l5d.io', expirationSeconds: 86400, path: 'linkerd-identity-token' } }] },
+    },
     ...(mode === 'linkerd-init' ? [{ name: 'linkerd-proxy-init-xtables-lock', emptyDir: {} }] : []),
   ];
   return {

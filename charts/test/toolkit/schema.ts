@@ -71,10 +71,18 @@ export function validateManifests(objects: readonly Manifest[]): SchemaReport {
 
 let cachedChecker: { key: string; checker: ts.TypeChecker; types: Map<string, ts.Type> } | undefined;
 
+/** Kinds loaded up front, so one compilation (~1 s) serves every typical call. */
+const COMMON_KINDS = [
+  'v1|Namespace', 'v1|Service', 'v1|ServiceAccount', 'v1|ConfigMap', 'v1|Secret', 'v1|Pod', 'v1|PersistentVolumeClaim',
+  'apps/v1|Deployment', 'apps/v1|StatefulSet', 'apps/v1|DaemonSet', 'batch/v1|Job', 'batch/v1|CronJob',
+  'networking.k8s.io/v1|NetworkPolicy', 'networking.k8s.io/v1|Ingress', 'policy/v1|PodDisruptionBudget',
+];
+
 function typesFor(objects: readonly Manifest[]): { checker: ts.TypeChecker; types: Map<string, ts.Type> } {
-  const pairs = [...new Set(objects.map((object) => `${object.apiVersion}|${object.kind}`))].sort();
+  const requested = objects.map((object) => `${object.apiVersion}|${object.kind}`);
+  if (cachedChecker && requested.every((pair) => cachedChecker?.types.has(pair))) return cachedChecker;
+  const pairs = [...new Set([...COMMON_KINDS, ...requested, ...(cachedChecker?.types.keys() ?? [])])].sort();
   const key = pairs.join(',');
-  if (cachedChecker?.key === key) return cachedChecker;
   const fileName = join(here, '__known_fields__.ts');
   const source = pairs
     .map((pair, index) => {

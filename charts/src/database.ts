@@ -1,0 +1,110 @@
+import { ApiObject, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import { HardenedJob, HardenedStatefulSet, Probe, type WorkloadService } from '@natter/constructs';
+import { Construct } from 'constructs';
+import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
+import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
+import type { NatterProfile } from './profiles.js';
+import type { ServiceAddress } from './service-address.js';
+
+/** The volume is mounted here; PGDATA is a sub-directory the (non-root) entrypoint can create and chmod 0700. */
+const DATA_MOUNT = '/var/lib/postgresql/data';
+export const PGDATA = `${DATA_MOUNT}/pgdata`;
+/** Unix socket directory; probes use it so they need no network path and no password. */
+const SOCKET_DIRECTORY = '/var/run/postgresql';
+
+export interface DatabaseProps {
+  readonly profile: NatterProfile;
+  readonly address: ServiceAddress;
+}
+
+/**
+ * PostgreSQL as a hardened StatefulSet (official image, UID 10001 — the Debian image's entrypoint
+ * handles an arbitrary UID via nss_wrapper; fsGroup makes the volume writable) and its Service.
+ * The password comes from a mounted Secret file (`POSTGRES_PASSWORD_FILE`), never from the YAML.
+ */
+export class Database extends Construct {
+  public readonly workload: HardenedStatefulSet;
+  public readonly service: WorkloadService;
+
+  public constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const { profile, address } = props;
+    const readiness = ['pg_isready', '--quiet', `--host=${SOCKET_DIRECTORY}`, `--dbname=${DATABASE_NAME}`, `--username=${DATABASE_OWNER_USER}`];
+    this.workload = new HardenedStatefulSet(this, 'Workload', {
+      name: WORKLOAD_NAMES.database,
+      image: profile.images.postgres,
+      imagePullPolicy: profile.imagePullPolicy,
+      ports: [{ name: 'postgres', number: address.port }],
+      env: {
+        PGDATA,
+        POSTGRES_DB: DATABASE_NAME,
+        POSTGRES_USER: DATABASE_OWNER_USER,
+        POSTGRES_INITDB_ARGS: '--data-checksums',
+      },
+      secretFiles: [SECRETS.databaseOwner],
+      secretsDirectory: SECRETS_DIRECTORY,
+      writableDirectories: [SOCKET_DIRECTORY],
+      volumeClaims: [
+        {
+          name: 'data',
+          mountPath: DATA_MOUNT,
+          storage: Size.gibibytes(profile.database.storageGibibytes),
+          storageClassName: profile.database.storageClassName,
+        },
+      ],
+      cpuRequest: Cpu.millis(100),
+      memoryRequest: Size.mebibytes(256),
+      memoryLimit: Size.mebibytes(512),
+      readinessProbe: Probe.exec(readiness, { periodSeconds: 5 }),
+      livenessProbe: Probe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
+      podAnnotations: MESH_POD_ANNOTATIONS,
+    });
+    this.workload.addEnv(
+      'POSTGRES_PASSWORD_FILE',
+      this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key),
+    );
+    this.service = this.workload.exposeViaService({ name: address.name, port: address.port });
+  }
+}
+
+export interface MigrationProps {
+  readonly profile: NatterProfile;
+  readonly database: ServiceAddress;
+}
+
+/**
+ * The only workload that holds the owner's password: creates/updates the schema and the
+ * least-privilege `natter_api_user` (setting its password from the second Secret), then exits.
+ */
+export class Migration extends Construct {
+  public readonly workload: HardenedJob;
+
+  public constructor(scope: Construct, id: string, props: MigrationProps) {
+    super(scope, id);
+    const { profile, database } = props;
+    this.workload = new HardenedJob(this, 'Workload', {
+      name: WORKLOAD_NAMES.migration,
+      image: profile.images.natterApi,
+      imagePullPolicy: profile.imagePullPolicy,
+      command: ['node', '/app/migrate.mjs'],
+      env: {
+        LOG_LEVEL: profile.logLevel,
+        DATABASE_HOST: database.fqdn,
+        DATABASE_PORT: String(database.port),
+        DATABASE_NAME,
+        DATABASE_OWNER_USER,
+        DATABASE_API_USER,
+      },
+      secretFiles: [SECRETS.databaseOwner, SECRETS.databaseApiUser],
+      secretsDirectory: SECRETS_DIRECTORY,
+      podAnnotations: { ...MESH_POD_ANNOTATIONS, ...NATIVE_SIDECAR_ANNOTATION },
+    });
+    this.workload.addEnv('DATABASE_OWNER_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key));
+    this.workload.addEnv('DATABASE_API_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
+  }
+
+  public get job(): ApiObject {
+    return this.workload.resource;
+  }
+}

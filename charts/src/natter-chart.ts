@@ -1,0 +1,224 @@
+import { Chart, Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-27';
+import {
+  HardenedDeployment,
+  HardenedIngress,
+  HardenedNamespace,
+  LockedDownPolicy,
+  NamespacePeer,
+  PodSecurityLevel,
+  Port,
+  Probe,
+  ServiceType,
+  type IWorkload,
+  type WorkloadService,
+} from '@natter/constructs';
+import type { Construct } from 'constructs';
+import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
+import { Database, Migration } from './database.js';
+import { LINKERD_DESTINATION, LINKERD_IDENTITY, LINKERD_INBOUND_PORT, MESH_POD_ANNOTATIONS } from './mesh.js';
+import type { MeshMode, NatterProfile } from './profiles.js';
+import { ServiceAddress } from './service-address.js';
+import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
+
+export interface NatterChartProps {
+  readonly profile: NatterProfile;
+}
+
+/** Pod Security Admission levels that admit exactly what the mesh mode injects (see MeshMode). */
+export function podSecurityFor(mode: MeshMode): { enforce: PodSecurityLevel; audit: PodSecurityLevel; warn: PodSecurityLevel } {
+  const enforce = mode === 'linkerd-cni' ? PodSecurityLevel.RESTRICTED : PodSecurityLevel.PRIVILEGED;
+  return { enforce, audit: PodSecurityLevel.RESTRICTED, warn: PodSecurityLevel.RESTRICTED };
+}
+
+/**
+ * The Natter system in namespace `natter-api`: PostgreSQL, its migration Job, the API and the
+ * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, with an Ingress.
+ * Every name, port, Host allowlist and URL is derived here once.
+ */
+export class NatterChart extends Chart {
+  public readonly profile: NatterProfile;
+
+  public constructor(scope: Construct, id: string, props: NatterChartProps) {
+    super(scope, id, { namespace: NAMESPACE, disableResourceNameHashes: true });
+    const { profile } = props;
+    this.profile = profile;
+
+    const namespace = new HardenedNamespace(this, 'Namespace', {
+      name: NAMESPACE,
+      ...podSecurityFor(profile.meshMode),
+      annotations: { 'linkerd.io/inject': 'enabled' },
+    });
+    // Rendered right after the namespace, so kubectl applies default-deny before any pod exists.
+    const policies = new LockedDownPolicy(this, 'NetworkPolicies');
+
+    const addresses = {
+      database: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT),
+      api: new ServiceAddress(SERVICE_NAMES.api, NAMESPACE, SERVICE_PORT),
+      linkPreview: new ServiceAddress(SERVICE_NAMES.linkPreview, NAMESPACE, SERVICE_PORT),
+    };
+
+    const database = new Database(this, 'Database', { profile, address: addresses.database });
+    const migration = new Migration(this, 'Migration', { profile, database: addresses.database });
+    const linkPreview = this.linkPreview(profile, addresses.linkPreview);
+    const api = this.api(profile, addresses);
+    const ingress = new HardenedIngress(this, 'Ingress', {
+      name: WORKLOAD_NAMES.api,
+      host: profile.ingress.host,
+      tlsSecretName: profile.ingress.tlsSecretName,
+      ingressClassName: profile.ingress.className,
+      backend: api.service,
+      // Route to the Service's cluster IP with its cluster DNS name as Host, so Linkerd meshes it.
+      meshUpstream: true,
+      annotations: {
+        'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+        // The API rejects bodies over 64 KiB; stop larger ones at the edge.
+        'nginx.ingress.kubernetes.io/proxy-body-size': '64k',
+      },
+    });
+
+    assertSameHosts(database.service, addresses.database);
+    assertSameHosts(linkPreview.service, addresses.linkPreview);
+    assertSameHosts(api.service, addresses.api);
+
+    this.lockDown(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+
+    assignSyncWave(namespace, SyncWave.NAMESPACE);
+    assignSyncWave(policies, SyncWave.GUARDRAILS);
+    for (const workload of [database.workload, migration.workload, api.workload, linkPreview.workload]) {
+      assignSyncWave(workload.serviceAccount, SyncWave.GUARDRAILS);
+    }
+    assignSyncWave(database, SyncWave.DATABASE);
+    assignSyncWave(migration.workload.resource, SyncWave.MIGRATION);
+    markAsSyncHook(migration.job);
+    assignSyncWave(linkPreview.workload.resource, SyncWave.APPS);
+    assignSyncWave(api.workload.resource, SyncWave.APPS);
+    for (const child of [linkPreview.service, api.service, ingress]) assignSyncWave(child, SyncWave.APPS);
+    for (const workload of [linkPreview.workload, api.workload]) {
+      if (workload.podDisruptionBudget) assignSyncWave(workload.podDisruptionBudget, SyncWave.APPS);
+    }
+  }
+
+  private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {
+    const workload = new HardenedDeployment(this, 'LinkPreview', {
+      name: WORKLOAD_NAMES.linkPreview,
+      image: profile.images.linkPreview,
+      imagePullPolicy: profile.imagePullPolicy,
+      replicas: profile.replicas,
+      ports: [{ name: 'http', number: address.port }],
+      env: {
+        PORT: String(address.port),
+        LOG_LEVEL: profile.logLevel,
+        ALLOWED_HOSTS: address.inClusterHosts.join(','),
+      },
+      readinessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 5 }),
+      livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
+      podAnnotations: MESH_POD_ANNOTATIONS,
+    });
+    return { workload, service: workload.exposeViaService({ name: address.name, port: address.port }) };
+  }
+
+  private api(
+    profile: NatterProfile,
+    addresses: Readonly<Record<'database' | 'api' | 'linkPreview', ServiceAddress>>,
+  ): { workload: HardenedDeployment; service: WorkloadService } {
+    const address = addresses.api;
+    const workload = new HardenedDeployment(this, 'Api', {
+      name: WORKLOAD_NAMES.api,
+      image: profile.images.natterApi,
+      imagePullPolicy: profile.imagePullPolicy,
+      replicas: profile.replicas,
+      ports: [{ name: 'http', number: address.port }],
+      env: {
+        PORT: String(address.port),
+        LOG_LEVEL: profile.logLevel,
+        ALLOWED_HOSTS: apiAllowedHosts(profile, address).join(','),
+        LINK_PREVIEW_URL: addresses.linkPreview.url,
+        DATABASE_HOST: addresses.database.fqdn,
+        DATABASE_PORT: String(addresses.database.port),
+        DATABASE_NAME,
+        DATABASE_USER: DATABASE_API_USER,
+        CORS_ORIGIN: profile.corsOrigin,
+      },
+      secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
+      secretsDirectory: SECRETS_DIRECTORY,
+      cpuRequest: Cpu.millis(100),
+      // scrypt (N=32768, r=8) needs 32 MiB per concurrent hash.
+      memoryRequest: Size.mebibytes(256),
+      memoryLimit: Size.mebibytes(512),
+      // /ready fails while the database is unreachable; /health only says the process is alive.
+      readinessProbe: Probe.httpGet('/ready', { hostHeader: address.probeHost, periodSeconds: 5 }),
+      livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
+      podAnnotations: MESH_POD_ANNOTATIONS,
+    });
+    workload.addEnv('DATABASE_PASSWORD_FILE', workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
+    workload.addEnv('HMAC_KEY_FILE', workload.secretFilePath(SECRETS.hmacKey.secretName, SECRETS.hmacKey.key));
+    const service = workload.exposeViaService(
+      profile.apiNodePort === undefined
+        ? { name: address.name, port: address.port }
+        : { name: address.name, port: address.port, type: ServiceType.NODE_PORT, nodePort: profile.apiNodePort },
+    );
+    return { workload, service };
+  }
+
+  /** One rule per real flow; meshed flows also open the proxy's inbound port 4143. */
+  private lockDown(
+    policies: LockedDownPolicy,
+    profile: NatterProfile,
+    workloads: Readonly<Record<'database' | 'migration' | 'api' | 'linkPreview', IWorkload>>,
+  ): void {
+    const { database, migration, api, linkPreview } = workloads;
+    const meshed = (port: number): Port[] => [Port.tcp(port), LINKERD_INBOUND_PORT];
+
+    policies.allowBetween(api, database, { ports: meshed(DATABASE_PORT) });
+    policies.allowBetween(migration, database, { ports: meshed(DATABASE_PORT) });
+    policies.allowBetween(api, linkPreview, { ports: meshed(SERVICE_PORT) });
+    policies.allowFromNamespace(
+      NamespacePeer.named(profile.ingress.controllerNamespace).withPods(profile.ingress.controllerPodLabels),
+      { to: api, ports: meshed(SERVICE_PORT), name: `${api.name}-ingress-from-ingress-controller` },
+    );
+    policies.allowPublicInternetEgress(linkPreview, { ports: [Port.tcp(80), Port.tcp(443)] });
+
+    // Every pod is meshed: its proxy resolves the control plane's names and fetches its
+    // certificate (identity) and routes and policies (destination). That is the only reason the
+    // database may send anything at all; the others also resolve the Services they call.
+    for (const workload of Object.values(workloads)) {
+      policies.allowDnsEgress(workload);
+      policies.allowEgressToNamespace(LINKERD_IDENTITY.peer, { from: workload, ports: LINKERD_IDENTITY.ports, name: `${workload.name}-egress-to-linkerd-identity` });
+      policies.allowEgressToNamespace(LINKERD_DESTINATION.peer, { from: workload, ports: LINKERD_DESTINATION.ports, name: `${workload.name}-egress-to-linkerd-destination` });
+    }
+
+    if (profile.apiNodePort !== undefined && profile.nodePortClientCidrs.length > 0) {
+      // Workaround: LockedDownPolicy has no ipBlock ingress rule yet (reported to its owners).
+      new k8s.KubeNetworkPolicy(policies, `${api.name}-ingress-from-node-port-clients`, {
+        metadata: { name: `${api.name}-ingress-from-node-port-clients` },
+        spec: {
+          podSelector: { matchLabels: { ...api.selectorLabels } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            {
+              from: profile.nodePortClientCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ports: meshed(SERVICE_PORT).map((port) => ({ protocol: port.protocol, port: k8s.IntOrString.fromNumber(port.port) })),
+            },
+          ],
+        },
+      });
+    }
+  }
+}
+
+/** The API answers to its in-cluster names and the public host (with the node port in dev). */
+export function apiAllowedHosts(profile: NatterProfile, address: ServiceAddress): string[] {
+  const external = [profile.ingress.host];
+  if (profile.apiNodePort !== undefined) external.push(`${profile.ingress.host}:${profile.apiNodePort}`);
+  return [...address.inClusterHosts, ...external];
+}
+
+/** Fails synthesis if the construct's view of a Service ever diverges from the chart's address. */
+function assertSameHosts(service: WorkloadService, address: ServiceAddress): void {
+  const fromConstruct = service.inClusterHosts().join(',');
+  const fromChart = address.inClusterHosts.join(',');
+  if (fromConstruct !== fromChart || service.port !== address.port || service.name !== address.name) {
+    throw new Error(`Service ${service.name}: construct hosts [${fromConstruct}] differ from chart hosts [${fromChart}]`);
+  }
+}

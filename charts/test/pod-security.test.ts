@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_VARIANTS, manifestsOf, variantName } from './natter-cluster.js';
+import { injectLinkerd, isInjected, isPortSkipped } from './toolkit/linkerd.js';
+import { findObject, podTemplates } from './toolkit/manifest.js';
+import { checkPodSecurity, enforcedLevel, formatViolations, parseLevel } from './toolkit/pod-security.js';
+import { SERVICE_PORT, DATABASE_PORT } from '../src/contract.js';
+
+const MESHED_PORTS = [SERVICE_PORT, DATABASE_PORT];
+
+describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('pods and namespace (%s)', (_, profile) => {
+  const objects = manifestsOf(profile);
+  const namespace = findObject(objects, 'Namespace', 'natter-api');
+  const labels = namespace.metadata?.labels ?? {};
+  const annotations = namespace.metadata?.annotations ?? {};
+  const templates = podTemplates(objects);
+
+  it('has pod templates to check', () => {
+    expect(templates.map((template) => template.ownerKind).sort()).toEqual(['Deployment', 'Deployment', 'Job', 'StatefulSet']);
+  });
+
+  it('every pod template, as written, passes every restricted control', () => {
+    for (const template of templates) {
+      expect(formatViolations(checkPodSecurity(template, 'restricted')), template.owner).toEqual([]);
+    }
+  });
+
+  it('every pod, as the Linkerd injector rewrites it, is admitted by the enforce level the namespace claims', () => {
+    const enforce = enforcedLevel(labels);
+    for (const template of templates) {
+      expect(isInjected(template.annotations, annotations), template.owner).toBe(true);
+      const injected = injectLinkerd(template, profile.meshMode);
+      expect(formatViolations(checkPodSecurity(injected, enforce)), template.owner).toEqual([]);
+    }
+  });
+
+  it('enforces the strictest level the mesh mode allows, and audits and warns at restricted', () => {
+    expect(parseLevel(labels['pod-security.kubernetes.io/audit'] ?? '')).toBe('restricted');
+    expect(parseLevel(labels['pod-security.kubernetes.io/warn'] ?? '')).toBe('restricted');
+    const injected = templates.map((template) => injectLinkerd(template, profile.meshMode));
+    if (profile.meshMode === 'linkerd-cni') {
+      expect(enforcedLevel(labels)).toBe('restricted');
+    } else {
+      // linkerd-init (root, NET_ADMIN, NET_RAW) is rejected by baseline, so privileged is the least level that works.
+      expect(enforcedLevel(labels)).toBe('privileged');
+      for (const pod of injected) {
+        expect(checkPodSecurity(pod, 'baseline').map((violation) => violation.control)).toContain('Capabilities');
+      }
+    }
+  });
+
+  it('labels the namespace for selectors and mesh injection, with a pinned PSA version', () => {
+    expect(labels).toMatchObject({ name: 'natter-api', 'kubernetes.io/metadata.name': 'natter-api' });
+    expect(annotations['linkerd.io/inject']).toBe('enabled');
+    for (const mode of ['enforce', 'audit', 'warn']) {
+      expect(labels[`pod-security.kubernetes.io/${mode}-version`]).toMatch(/^v1\.\d+$/);
+    }
+  });
+
+  it('skips no meshed port in either direction (Linkerd skips 4567/4568 by default)', () => {
+    for (const template of templates) {
+      for (const port of MESHED_PORTS) {
+        expect(isPortSkipped(template.annotations, 'inbound', port), `${template.owner} inbound ${port}`).toBe(false);
+        expect(isPortSkipped(template.annotations, 'outbound', port), `${template.owner} outbound ${port}`).toBe(false);
+      }
+      for (const container of template.spec.containers) {
+        for (const port of container.ports ?? []) {
+          expect(isPortSkipped(template.annotations, 'inbound', port.containerPort), `${template.owner} ${port.containerPort}`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('runs the migration Job proxy as a native sidecar, so the Job can complete', () => {
+    const job = templates.find((template) => template.ownerKind === 'Job');
+    expect(job?.annotations['config.alpha.linkerd.io/proxy-enable-native-sidecar']).toBe('true');
+  });
+
+  it('gives every workload its own ServiceAccount without a mounted token', () => {
+    const accounts = templates.map((template) => template.spec.serviceAccountName);
+    expect(new Set(accounts).size).toBe(templates.length);
+    for (const template of templates) {
+      expect(template.spec.automountServiceAccountToken, template.owner).toBe(false);
+      findObject(objects, 'ServiceAccount', template.spec.serviceAccountName ?? '');
+    }
+  });
+
+  it('sets resources, a read-only root filesystem and UID/GID >= 10001 on every container', () => {
+    for (const template of templates) {
+      for (const container of template.spec.containers) {
+        expect(container.securityContext?.readOnlyRootFilesystem, template.owner).toBe(true);
+        expect(container.resources?.requests?.memory, template.owner).toBeDefined();
+        expect(container.resources?.limits?.memory, template.owner).toBeDefined();
+        expect(container.securityContext?.runAsUser ?? template.spec.securityContext?.runAsUser).toBeGreaterThanOrEqual(10001);
+        expect(container.securityContext?.runAsGroup ?? template.spec.securityContext?.runAsGroup).toBeGreaterThanOrEqual(10001);
+      }
+    }
+  });
+});
