@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { assertCidr } from './cidr.js';
 import { assertDnsLabel } from './names.js';
 import { NAMESPACE_NAME_LABEL, NamespacePeer } from './namespace-peer.js';
 import { Port } from './port.js';
@@ -106,6 +107,19 @@ export class LockedDownPolicy extends Construct {
   public allowFromNamespace(peer: NamespacePeer, options: AllowFromOptions): k8s.KubeNetworkPolicy {
     const name = options.name ?? `${options.to.name}-ingress-from-ns-${peer.description}`;
     return this.rule(name, 'Ingress', options.to, [peer.toPeer()], options.ports);
+  }
+
+  /**
+   * Lets clients from fixed address ranges (e.g. NodePort clients on a local network) connect to
+   * `options.to`. Each CIDR must be a network address (`192.168.49.0/24`).
+   */
+  public allowFromCidrs(cidrs: readonly string[], options: AllowFromOptions): k8s.KubeNetworkPolicy {
+    const name = options.name ?? `${options.to.name}-ingress-from-cidrs`;
+    if (cidrs.length === 0) {
+      throw new Error(`cidrs of NetworkPolicy '${name}' must not be empty; pass e.g. ['192.168.49.0/24']`);
+    }
+    cidrs.forEach(assertCidr);
+    return this.rule(name, 'Ingress', options.to, cidrs.map((cidr) => ({ ipBlock: { cidr } })), options.ports);
   }
 
   /** Lets pods connect to another namespace (e.g. the Linkerd control plane on 8080, 8086, 8090). */

@@ -231,3 +231,36 @@ describe('NamespacePeer', () => {
     expect(build).toThrow(message);
   });
 });
+
+describe('LockedDownPolicy.allowFromCidrs', () => {
+  it('admits fixed client ranges to a workload', () => {
+    const { chart, api, policy } = setup();
+    policy.allowFromCidrs(['192.168.49.0/24', 'fd00::/8'], { to: api, ports: [Port.tcp(4567)] });
+    const manifests = synth(chart);
+    expect(only(manifests, 'NetworkPolicy', 'api-ingress-from-cidrs').spec).toEqual({
+      podSelector: { matchLabels: { app: 'api' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ ipBlock: { cidr: '192.168.49.0/24' } }, { ipBlock: { cidr: 'fd00::/8' } }],
+          ports: [{ protocol: 'TCP', port: 4567 }],
+        },
+      ],
+    });
+    expectSchemaValid(manifests);
+  });
+
+  it('fails when no CIDR is given', () => {
+    const { api, policy } = setup();
+    expect(() => policy.allowFromCidrs([], { to: api, ports: [Port.tcp(1)] })).toThrow(
+      /cidrs of NetworkPolicy 'api-ingress-from-cidrs' must not be empty/,
+    );
+  });
+
+  it('fails when a CIDR has host bits set', () => {
+    const { api, policy } = setup();
+    expect(() => policy.allowFromCidrs(['192.168.49.1/24'], { to: api, ports: [Port.tcp(1)] })).toThrow(
+      /CIDR '192.168.49.1\/24' has host bits set/,
+    );
+  });
+});
