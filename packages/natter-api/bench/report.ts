@@ -1,0 +1,122 @@
+/** Turns the benchmark's measurements into a table of same-run ratios and a verdict per goal. */
+import type { LoadFigures } from './load.js';
+
+export interface Measurement {
+  readonly name: string;
+  readonly auth: 'none' | 'Bearer' | 'Basic';
+  readonly figures: LoadFigures;
+  /** Requests the link-preview stub received during the run. */
+  readonly previewRequests: number;
+}
+
+export interface ReportContext {
+  readonly database: string;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly previewDelayMs: number;
+  readonly logLevel: string;
+}
+
+export interface Report {
+  readonly text: string;
+  /** False when a run had failures or a cache did not behave as its scenario requires. */
+  readonly valid: boolean;
+}
+
+interface Goal {
+  readonly description: string;
+  readonly value: number;
+  readonly passes: boolean;
+}
+
+const ratio = (value: number) => `${value.toFixed(2)}x`;
+
+function find(measurements: readonly Measurement[], name: string, auth: Measurement['auth']): Measurement {
+  const found = measurements.find((measurement) => measurement.name === name && measurement.auth === auth);
+  if (found === undefined) throw new Error(`no measurement "${name}" (${auth})`);
+  return found;
+}
+
+/** Links a scenario's message carries, from its name ("3 links, cold cache" → 3). */
+function linkCount(name: string): number {
+  return Number(/^(\d+) link/.exec(name)?.[1] ?? 0);
+}
+
+/** Why a run's figures cannot be trusted, if they cannot. */
+function problems(measurement: Measurement): string[] {
+  const found: string[] = [];
+  if (measurement.figures.failures > 0) found.push(`${measurement.figures.failures} failed requests`);
+  if (measurement.name.includes('warm') && measurement.previewRequests > 0) {
+    found.push(`warm cache still fetched ${measurement.previewRequests} previews`);
+  }
+  const expected = linkCount(measurement.name) * measurement.figures.requests;
+  if (measurement.name.includes('cold') && measurement.previewRequests < expected) {
+    found.push(`cold run fetched ${measurement.previewRequests} previews, expected ${expected}`);
+  }
+  return found;
+}
+
+function goals(measurements: readonly Measurement[]): Goal[] {
+  const floor = find(measurements, 'bare floor (Koa + 1 SELECT)', 'none');
+  const result: Goal[] = [];
+  for (const auth of ['Bearer', 'Basic'] as const) {
+    const none = find(measurements, 'no links', auth);
+    const oneCold = find(measurements, '1 link, cold cache', auth);
+    const threeCold = find(measurements, '3 links, cold cache', auth);
+    const coldRatio = threeCold.figures.meanMs / oneCold.figures.meanMs;
+    result.push({ description: `${auth}: 3 links cold mean latency <= 1.3x 1 link cold`, value: coldRatio, passes: coldRatio <= 1.3 });
+    for (const name of ['1 link, warm cache', '3 links, warm cache']) {
+      const warmRatio = find(measurements, name, auth).figures.requestsPerSecond / none.figures.requestsPerSecond;
+      result.push({ description: `${auth}: ${name} req/s >= 0.80x no links`, value: warmRatio, passes: warmRatio >= 0.8 });
+    }
+  }
+  const bearerRatio = find(measurements, 'no links', 'Bearer').figures.requestsPerSecond / floor.figures.requestsPerSecond;
+  result.push({ description: 'Bearer: no-link reads req/s >= 0.60x the bare floor', value: bearerRatio, passes: bearerRatio >= 0.6 });
+  return result;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_cell, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row, index) => {
+      const line = row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+export function formatReport(measurements: readonly Measurement[], context: ReportContext): Report {
+  const floor = find(measurements, 'bare floor (Koa + 1 SELECT)', 'none');
+  const rows = [
+    ['scenario', 'auth', 'req/s', 'x floor', 'mean ms', 'p50 ms', 'p99 ms', 'requests', 'previews fetched', 'problems'],
+    ...measurements.map((measurement) => {
+      const { figures } = measurement;
+      return [
+        measurement.name,
+        measurement.auth,
+        figures.requestsPerSecond.toFixed(0),
+        ratio(figures.requestsPerSecond / floor.figures.requestsPerSecond),
+        figures.meanMs.toFixed(1),
+        String(figures.p50Ms),
+        String(figures.p99Ms),
+        String(figures.requests),
+        String(measurement.previewRequests),
+        problems(measurement).join('; ') || '-',
+      ];
+    }),
+  ];
+  const verdicts = goals(measurements).map((goal) => `${goal.passes ? 'PASS' : 'MISS'}  ${goal.description}: ${ratio(goal.value)}`);
+  const invalid = measurements.filter((measurement) => problems(measurement).length > 0);
+  const text = [
+    `Natter API benchmark — database: ${context.database}, ${context.connections} connections, ` +
+      `${context.durationSeconds} s per steady run, link-preview stub delay ${context.previewDelayMs} ms, LOG_LEVEL=${context.logLevel}`,
+    '',
+    table(rows),
+    '',
+    ...verdicts,
+    '',
+    'Basic authentication runs scrypt (N=32768, r=8, p=1) on every request by design; its figures show that cost.',
+    invalid.length === 0 ? 'All runs valid.' : `INVALID: ${invalid.length} run(s) had problems — figures above are not trustworthy.`,
+  ].join('\n');
+  return { text, valid: invalid.length === 0 };
+}

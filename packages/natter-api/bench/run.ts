@@ -1,0 +1,158 @@
+/**
+ * `npm run bench` (packages/natter-api): GET of a message through the whole API pipeline, without
+ * links, with 1 and with 3 links (cold and warm preview cache), authenticated with Basic and with
+ * Bearer — each compared, in the same run, with a bare Koa + one-SELECT floor. Everything runs on
+ * loopback: the API and the floor as their own processes, link-preview replaced by a stub that
+ * answers after a fixed 100 ms.
+ *
+ * Database: real PostgreSQL when NATTER_TEST_DATABASE_URL (or DATABASE_URL) names a superuser
+ * URL — a throwaway database and roles are created and dropped — else the embedded database.
+ * Tuning: BENCH_DURATION_SECONDS (5), BENCH_CONNECTIONS (16), BENCH_LOG_LEVEL (info, as deployed).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  apiEnvironment,
+  createSecretsDirectory,
+  ENTRIES,
+  loopbackHosts,
+  type PostgresConnection,
+} from '../../../scripts/lib/natter-services.js';
+import { request } from '../../../scripts/lib/http.js';
+import { baseEnvironment, freePort, startService, type ServiceProcess } from '../../../scripts/lib/service-process.js';
+import { runLoad, type LoadFigures } from './load.js';
+import { startPreviewStub } from './preview-stub.js';
+import { formatReport, type Measurement } from './report.js';
+import { createIdentity, postMessage, postMessages, textWithLinks, type BenchIdentity } from './seed.js';
+
+const PREVIEW_DELAY_MS = 100;
+const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '5');
+const connections = Number(process.env['BENCH_CONNECTIONS'] ?? '16');
+const logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'info';
+// Cold runs read each message once; enough messages for a few seconds of load.
+const COLD_MESSAGES = { Bearer: 400, Basic: 120 } as const;
+
+// The test-database helper reads NATTER_TEST_DATABASE_URL; accept DATABASE_URL as its alias here.
+if (process.env['NATTER_TEST_DATABASE_URL'] === undefined && process.env['DATABASE_URL'] !== undefined) {
+  process.env['NATTER_TEST_DATABASE_URL'] = process.env['DATABASE_URL'];
+}
+const { createTestDatabase, TEST_DATABASE_URL } = await import('../test/support/database.js');
+
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
+}
+process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+
+function postgresUrl(connection: PostgresConnection): string {
+  const user = encodeURIComponent(connection.user);
+  const password = encodeURIComponent(connection.password);
+  return `postgres://${user}:${password}@${connection.host}:${connection.port}/${encodeURIComponent(connection.database)}`;
+}
+
+async function main(): Promise<number> {
+  const database = TEST_DATABASE_URL === undefined ? undefined : await createTestDatabase();
+  if (database !== undefined) cleanups.push(() => database.close());
+  const secrets = await createSecretsDirectory('natter-bench-');
+  cleanups.push(() => secrets.remove());
+  const stub = await startPreviewStub({ delayMs: PREVIEW_DELAY_MS });
+  cleanups.push(() => stub.close());
+
+  const port = await freePort();
+  const api: ServiceProcess = await startService({
+    name: 'natter-api',
+    entry: ENTRIES.api,
+    env: {
+      ...(await apiEnvironment({
+        port,
+        bindAddress: '127.0.0.1',
+        allowedHosts: loopbackHosts(port),
+        linkPreviewUrl: stub.url,
+        database: database?.api,
+        secrets,
+        logLevel,
+        // The limiter still runs on every request; it just must not turn load into 429s.
+        extra: {
+          NODE_ENV: 'production',
+          RATE_LIMIT_GLOBAL_PER_SECOND: '1000000',
+          RATE_LIMIT_PER_ADDRESS_PER_SECOND: '1000000',
+          RATE_LIMIT_PER_USER_PER_SECOND: '1000000',
+        },
+      })),
+    },
+  });
+  cleanups.push(() => api.stop());
+
+  const identity = await createIdentity(api.url);
+  const plain = await postMessage(api.url, identity, textWithLinks('none', 0));
+  const floor = await startService({
+    name: 'bare-floor',
+    entry: join(dirname(fileURLToPath(import.meta.url)), 'bare-floor.ts'),
+    env: {
+      ...baseEnvironment(),
+      NODE_ENV: 'production',
+      FLOOR_DATABASE_URL: database?.api === undefined ? undefined : postgresUrl(database.api),
+      FLOOR_SPACE_ID: String(plain.spaceId),
+      FLOOR_MSG_ID: String(plain.msgId),
+    },
+  });
+  cleanups.push(() => floor.stop());
+
+  const measurements: Measurement[] = [];
+  const measure = async (
+    name: string,
+    auth: Measurement['auth'],
+    load: () => Promise<LoadFigures>,
+  ): Promise<void> => {
+    const stubBefore = stub.requests();
+    const figures = await load();
+    const measurement = { name, auth, figures, previewRequests: stub.requests() - stubBefore };
+    measurements.push(measurement);
+    console.error(`measured ${name} (${auth}): ${figures.requestsPerSecond.toFixed(0)} req/s, p99 ${figures.p99Ms} ms`);
+  };
+  const steady = (url: string, path: string, authorization?: string) => () =>
+    runLoad({ url, headers: authorization === undefined ? {} : { authorization }, connections, path, durationSeconds });
+  const floorPath = `/spaces/${plain.spaceId}/messages/${plain.msgId}`;
+
+  // Warm-up (JIT, connection pools), not reported.
+  await runLoad({ url: floor.url, headers: {}, connections, path: floorPath, durationSeconds: 2 });
+  await runLoad({ url: api.url, headers: { authorization: identity.bearer }, connections, path: plain.uri, durationSeconds: 2 });
+
+  await measure('bare floor (Koa + 1 SELECT)', 'none', steady(floor.url, floorPath));
+  for (const auth of ['Bearer', 'Basic'] as const) {
+    const authorization = auth === 'Bearer' ? identity.bearer : identity.basic;
+    await measure('no links', auth, steady(api.url, plain.uri, authorization));
+    for (const links of [1, 3]) {
+      const cold = await postMessages(api.url, identity, COLD_MESSAGES[auth], (index) => textWithLinks(`${auth}-${links}-${index}`, links));
+      await measure(`${links} link${links > 1 ? 's' : ''}, cold cache`, auth, () =>
+        runLoad({ url: api.url, headers: { authorization }, connections, paths: cold.map((message) => message.uri) }),
+      );
+      const warm = await postMessage(api.url, identity, textWithLinks(`${auth}-${links}-warm`, links));
+      await primeCache(api.url, warm.uri, identity);
+      await measure(`${links} link${links > 1 ? 's' : ''}, warm cache`, auth, steady(api.url, warm.uri, authorization));
+    }
+  }
+
+  const report = formatReport(measurements, {
+    database: database?.kind ?? 'embedded',
+    connections,
+    durationSeconds,
+    previewDelayMs: PREVIEW_DELAY_MS,
+    logLevel,
+  });
+  console.log(report.text);
+  return report.valid ? 0 : 1;
+}
+
+async function primeCache(baseUrl: string, uri: string, identity: BenchIdentity): Promise<void> {
+  const response = await request(`${baseUrl}${uri}`, { headers: { authorization: identity.bearer } });
+  if (response.status !== 200) throw new Error(`priming the preview cache failed: ${response.status} ${response.body}`);
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);

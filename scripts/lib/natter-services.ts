@@ -1,0 +1,113 @@
+/**
+ * How to run the two Natter services as local processes with environment configuration, exactly
+ * as the chart configures them in a cluster: shared by `npm run dev`, the walkthrough test and
+ * the Natter API benchmark so the three cannot drift apart.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { baseEnvironment } from './service-process.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const ENTRIES = {
+  api: join(REPO_ROOT, 'packages/natter-api/src/server.ts'),
+  linkPreview: join(REPO_ROOT, 'packages/link-preview/src/server.ts'),
+  /** Test-only: link-preview with an explicit allowance for a fixture address range. */
+  linkPreviewWithFixtureAllowance: join(REPO_ROOT, 'packages/link-preview/test/support/serve-with-fixture-allowance.ts'),
+} as const;
+
+/** Where a real PostgreSQL server lets the API role log in. */
+export interface PostgresConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+}
+
+/** A private temporary folder for secret files (mode 0700 via mkdtemp, files 0600). */
+export interface SecretsDirectory {
+  readonly path: string;
+  write(name: string, value: string): Promise<string>;
+  remove(): Promise<void>;
+}
+
+export async function createSecretsDirectory(prefix = 'natter-secrets-'): Promise<SecretsDirectory> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return {
+    path,
+    async write(name, value) {
+      const file = join(path, name);
+      await writeFile(file, value, { mode: 0o600 });
+      return file;
+    },
+    remove: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh 32-byte HMAC key, base64-encoded as the chart's Secret holds it. */
+export function generateHmacKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+export interface ApiEnvironmentOptions {
+  readonly port: number;
+  readonly bindAddress: string;
+  readonly allowedHosts: readonly string[];
+  readonly linkPreviewUrl?: string;
+  /** Real PostgreSQL; omitted → the embedded database. */
+  readonly database?: PostgresConnection;
+  readonly secrets: SecretsDirectory;
+  readonly logLevel?: string;
+  /** Anything else, e.g. rate-limit tuning. */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** The Natter API's environment; secrets go into files as in the cluster, never into variables. */
+export async function apiEnvironment(options: ApiEnvironmentOptions): Promise<Record<string, string | undefined>> {
+  const database = options.database;
+  return {
+    ...baseEnvironment(),
+    PORT: String(options.port),
+    BIND_ADDRESS: options.bindAddress,
+    ALLOWED_HOSTS: options.allowedHosts.join(','),
+    LOG_LEVEL: options.logLevel ?? 'info',
+    LINK_PREVIEW_URL: options.linkPreviewUrl,
+    HMAC_KEY_FILE: await options.secrets.write('hmac-key', generateHmacKey()),
+    ...(database === undefined
+      ? {}
+      : {
+          DATABASE_HOST: database.host,
+          DATABASE_PORT: String(database.port),
+          DATABASE_NAME: database.database,
+          DATABASE_USER: database.user,
+          DATABASE_PASSWORD_FILE: await options.secrets.write('database-password', database.password),
+        }),
+    ...options.extra,
+  };
+}
+
+export interface LinkPreviewEnvironmentOptions {
+  readonly port: number;
+  readonly bindAddress: string;
+  readonly allowedHosts: readonly string[];
+  readonly logLevel?: string;
+}
+
+export function linkPreviewEnvironment(options: LinkPreviewEnvironmentOptions): Record<string, string | undefined> {
+  return {
+    ...baseEnvironment(),
+    PORT: String(options.port),
+    BIND_ADDRESS: options.bindAddress,
+    ALLOWED_HOSTS: options.allowedHosts.join(','),
+    LOG_LEVEL: options.logLevel ?? 'info',
+  };
+}
+
+/** `host:port` forms a client on this machine may send for a loopback listener. */
+export function loopbackHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`];
+}
