@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_INGRESS_ANNOTATIONS, HardenedDeployment, HardenedIngress } from '../src/index.js';
+import { ALLOWED_INGRESS_ANNOTATIONS, HardenedDeployment, HardenedIngress, type HardenedIngressProps } from '../src/index.js';
 import { chartIn, expectSchemaValid, only, synth } from './helpers.js';
 
 function backend(chart = chartIn('natter-api')) {
   const api = new HardenedDeployment(chart, 'api', { image: 'api:dev', ports: [{ name: 'http', number: 4567 }] });
   return { chart, service: api.exposeViaService({ name: 'api-service', port: 4567 }) };
+}
+
+/** Builds an Ingress for a fresh backend with the given props on top of valid ones. */
+function ingressWith(props: Partial<HardenedIngressProps>): HardenedIngress {
+  const { chart, service } = backend();
+  return new HardenedIngress(chart, 'i', { host: 'a.example.com', tlsSecretName: 't', backend: service, ...props });
 }
 
 describe('HardenedIngress', () => {
@@ -43,10 +49,9 @@ describe('HardenedIngress', () => {
   });
 
   it('accepts every allow-listed annotation', () => {
-    const { chart, service } = backend();
     const annotations = Object.fromEntries(ALLOWED_INGRESS_ANNOTATIONS.map((key) => [key, 'true']));
-    new HardenedIngress(chart, 'i', { host: 'a.example.com', tlsSecretName: 't', backend: service, annotations });
-    expect(Object.keys(only(synth(chart), 'Ingress').metadata.annotations)).toHaveLength(ALLOWED_INGRESS_ANNOTATIONS.length);
+    const ingress = ingressWith({ annotations });
+    expect(Object.keys(ingress.resource.toJson().metadata.annotations)).toHaveLength(ALLOWED_INGRESS_ANNOTATIONS.length);
   });
 
   describe('fails when', () => {
@@ -61,64 +66,35 @@ describe('HardenedIngress', () => {
       'nginx.ingress.kubernetes.io/mirror-host',
       'custom.prefix.example/configuration-snippet',
     ])('the dangerous annotation %s is passed', (key) => {
-      const { chart, service } = backend();
-      expect(
-        () => new HardenedIngress(chart, 'i', { host: 'a.example.com', tlsSecretName: 't', backend: service, annotations: { [key]: 'x' } }),
-      ).toThrow(new RegExp(`ingress annotation '${key}' is rejected: .*; remove it`));
-    });
-
-    it('an annotation is not on the allow-list', () => {
-      const { chart, service } = backend();
-      expect(
-        () =>
-          new HardenedIngress(chart, 'i', {
-            host: 'a.example.com',
-            tlsSecretName: 't',
-            backend: service,
-            annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/$1' },
-          }),
-      ).toThrow(/'nginx.ingress.kubernetes.io\/rewrite-target' is not on the allow-list; allowed: nginx.ingress/);
-    });
-
-    it('an allowed annotation carries nginx syntax', () => {
-      const { chart, service } = backend();
-      expect(
-        () =>
-          new HardenedIngress(chart, 'i', {
-            host: 'a.example.com',
-            tlsSecretName: 't',
-            backend: service,
-            annotations: { 'nginx.ingress.kubernetes.io/cors-allow-origin': 'https://a.example; }\n' },
-          }),
-      ).toThrow(/has a value with characters nginx could interpret/);
-    });
-
-    it('meshUpstream and an explicit upstream-vhost are both given', () => {
-      const { chart, service } = backend();
-      expect(
-        () =>
-          new HardenedIngress(chart, 'i', {
-            host: 'a.example.com',
-            tlsSecretName: 't',
-            backend: service,
-            meshUpstream: true,
-            annotations: { 'nginx.ingress.kubernetes.io/upstream-vhost': 'x' },
-          }),
-      ).toThrow(/pass either meshUpstream or the 'nginx.ingress.kubernetes.io\/upstream-vhost' annotation, not both/);
-    });
-
-    it.each(['*.example.com', 'Example.com', 'localhost', 'a..b'])('the host is %s', (host) => {
-      const { chart, service } = backend();
-      expect(() => new HardenedIngress(chart, 'i', { host, tlsSecretName: 't', backend: service })).toThrow(
-        /host must be a fully qualified lower-case DNS name without wildcards/,
+      expect(() => ingressWith({ annotations: { [key]: 'x' } })).toThrow(
+        new RegExp(`ingress annotation '${key}' is rejected: .*; remove it`),
       );
     });
 
-    it('the path is not absolute', () => {
-      const { chart, service } = backend();
-      expect(
-        () => new HardenedIngress(chart, 'i', { host: 'a.example.com', tlsSecretName: 't', backend: service, path: 'api' }),
-      ).toThrow(/path must be an absolute path/);
+    it.each([
+      [
+        'an annotation is not on the allow-list',
+        { annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/$1' } },
+        /'nginx.ingress.kubernetes.io\/rewrite-target' is not on the allow-list; allowed: nginx.ingress/,
+      ],
+      [
+        'an allowed annotation carries nginx syntax',
+        { annotations: { 'nginx.ingress.kubernetes.io/cors-allow-origin': 'https://a.example; }\n' } },
+        /has a value with characters nginx could interpret/,
+      ],
+      [
+        'meshUpstream and an explicit upstream-vhost are both given',
+        { meshUpstream: true, annotations: { 'nginx.ingress.kubernetes.io/upstream-vhost': 'x' } },
+        /pass either meshUpstream or the 'nginx.ingress.kubernetes.io\/upstream-vhost' annotation, not both/,
+      ],
+      ['the path is not absolute', { path: 'api' }, /path must be an absolute path/],
+      ['the TLS secret name is invalid', { tlsSecretName: 'TLS' }, /tlsSecretName must be a DNS label/],
+    ] as Array<[string, Partial<HardenedIngressProps>, RegExp]>)('%s', (_name, props, message) => {
+      expect(() => ingressWith(props)).toThrow(message);
+    });
+
+    it.each(['*.example.com', 'Example.com', 'localhost', 'a..b'])('the host is %s', (host) => {
+      expect(() => ingressWith({ host })).toThrow(/host must be a fully qualified lower-case DNS name without wildcards/);
     });
   });
 });
