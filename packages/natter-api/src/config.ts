@@ -70,7 +70,7 @@ const MIN_HMAC_KEY_BYTES = 32;
 
 /** Parses the environment once, failing with a {@link ConfigError} that names the variable. */
 export function parseConfig(env: Env): Config {
-  const port = envInteger(env, 'PORT', { default: 4567, min: 1, max: 65535 });
+  const port = envInteger(env, 'PORT', { default: 4567, min: 0, max: 65535 });
   const database = parseDatabase(env);
   const embedded = database.kind === 'embedded';
   return Object.freeze({

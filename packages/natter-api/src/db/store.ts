@@ -51,10 +51,10 @@ export async function insertSpace(tx: Queryable, name: string, owner: string): P
   return spaceId;
 }
 
-export async function insertMessage(db: Queryable, spaceId: number, author: string, text: string): Promise<number> {
+export async function insertMessage(db: Queryable, spaceId: number, author: string, text: string, time: Date): Promise<number> {
   const [row] = await db.query<{ msg_id: number }>(
-    "INSERT INTO messages(space_id, msg_id, author, msg_text) VALUES ($1, nextval('msg_id_seq'), $2, $3) RETURNING msg_id",
-    [spaceId, author, text],
+    "INSERT INTO messages(space_id, msg_id, author, msg_text, msg_time) VALUES ($1, nextval('msg_id_seq'), $2, $3, $4) RETURNING msg_id",
+    [spaceId, author, text, time.toISOString()],
   );
   return Number(row?.msg_id);
 }
@@ -128,21 +128,27 @@ export async function deleteExpiredTokens(db: Queryable, now: Date): Promise<num
   return rows.length;
 }
 
-export async function nextAuditId(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ id: number }>("SELECT nextval('audit_id_seq') AS id");
-  return Number(row?.id);
+/** Writes a start row (no status yet) and returns its new audit id. */
+export async function insertAuditStart(db: Queryable, entry: Omit<AuditEntry, 'id'>, time: Date): Promise<number> {
+  const [row] = await db.query<{ audit_id: number }>(
+    `INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
+     VALUES (nextval('audit_id_seq'), $1, $2, $3, NULL, $4) RETURNING audit_id`,
+    [entry.method, entry.path, entry.user ?? null, time.toISOString()],
+  );
+  return Number(row?.audit_id);
 }
 
-export async function insertAuditRows(db: Queryable, entries: readonly AuditEntry[]): Promise<void> {
+export async function insertAuditRows(db: Queryable, entries: readonly AuditEntry[], time: Date): Promise<void> {
   await db.query(
-    `INSERT INTO audit_log(audit_id, method, path, user_id, status)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[])`,
+    `INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
+     SELECT *, $6::timestamptz FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[])`,
     [
       entries.map((entry) => entry.id),
       entries.map((entry) => entry.method),
       entries.map((entry) => entry.path),
       entries.map((entry) => entry.user ?? null),
       entries.map((entry) => entry.status ?? null),
+      time.toISOString(),
     ],
   );
 }

@@ -1,0 +1,28 @@
+import type { ParameterizedContext, Middleware, Next } from 'koa';
+
+/** What the pipeline learns about a request, stage by stage. */
+export interface NatterState {
+  /** The authenticated user (Basic or Bearer). */
+  user?: string;
+  /** Scopes of the Bearer session; undefined for Basic, which carries every scope. */
+  scope?: ReadonlySet<string>;
+  /** The Bearer token as presented (DELETE /sessions revokes it). */
+  bearer?: string;
+  /** Permissions granted by the request's capability token. */
+  perms?: string;
+  /** The parsed JSON body of a POST. */
+  body?: Record<string, unknown>;
+  /** Audit id once the start row is written. */
+  auditId?: number;
+}
+
+export type NatterContext = ParameterizedContext<NatterState>;
+export type NatterMiddleware = Middleware<NatterState>;
+export type { Next };
+
+/** Time source; tests move it to prove expiry. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
+import type { Database } from '../db/database.js';
+import { insertAuditRows, insertAuditStart, type AuditEntry } from '../db/store.js';
+
+const MAX_PATH_LENGTH = 1024;
+
+/** Only the path: query strings carry capability tokens and never reach the audit log. */
+function describe(ctx: NatterContext): Omit<AuditEntry, 'id'> {
+  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user };
+}
+
+/**
+ * Two audit rows per request, sharing an id: one when the request starts (written once the caller
+ * is known, before any action) and one with the final status when it ends. `trail` wraps the whole
+ * pipeline, so requests stopped early (429, bad Host, 415, …) still get both rows.
+ */
+export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
+  const trail: NatterMiddleware = async function auditTrailMiddleware(ctx, next) {
+    try {
+      await next();
+    } finally {
+      const end = { ...describe(ctx), status: ctx.status };
+      const write = ctx.state.auditId !== undefined
+        ? insertAuditRows(options.db, [{ ...end, id: ctx.state.auditId }], options.clock.now())
+        : insertAuditStart(options.db, { ...end, status: undefined }, options.clock.now()).then((id) =>
+            insertAuditRows(options.db, [{ ...end, id }], options.clock.now()),
+          );
+      // The response is already decided; a lost audit row must be visible in the logs, not hidden.
+      await write.catch((error: unknown) =>
+        options.logger.error({ err: { message: (error as Error).message }, method: end.method, path: end.path, status: end.status }, 'audit row not written'),
+      );
+    }
+  };
+
+  /** No action without a start row: if it cannot be written the request fails (503 when the database is down). */
+  const start: NatterMiddleware = async function auditStartMiddleware(ctx, next) {
+    ctx.state.auditId = await insertAuditStart(options.db, describe(ctx), options.clock.now());
+    await next();
+  };
+
+  return { trail, start };
+}

@@ -1,0 +1,54 @@
+import type { Clock, NatterMiddleware } from '../context.js';
+import type { Database } from '../db/database.js';
+import { findPasswordHash } from '../db/store.js';
+import { parseBasicCredentials } from '../security/basic-credentials.js';
+import type { PasswordHashing } from '../security/password-hashing.js';
+import type { TokenService } from '../security/tokens.js';
+import { USERNAME } from '../validation.js';
+import { fail } from '../http-error.js';
+
+export const EXPIRED_TOKEN_CHALLENGE = 'Bearer error="invalid_token",error_description="Expired"';
+
+/**
+ * Identifies the caller from `Authorization: Basic` or `Bearer`. Malformed Basic credentials are a
+ * 400; a wrong password, an unknown user or an unknown/forged token leave the request simply
+ * unauthenticated (routes that need a user answer 401); an expired session is a 401 at once.
+ */
+export function authenticate(options: {
+  readonly db: Database;
+  readonly passwordHashing: PasswordHashing;
+  readonly tokens: TokenService;
+  readonly clock: Clock;
+}): NatterMiddleware {
+  return async function authenticateMiddleware(ctx, next) {
+    const header = ctx.get('Authorization');
+    const space = header.indexOf(' ');
+    const scheme = space < 0 ? header : header.slice(0, space);
+    const value = space < 0 ? '' : header.slice(space + 1);
+
+    if (scheme.toLowerCase() === 'basic') {
+      const credentials = parseBasicCredentials(value);
+      if ('invalid' in credentials) fail(400, credentials.invalid);
+      if (!USERNAME.test(credentials.username)) fail(400, 'invalid username');
+      const stored = await findPasswordHash(options.db, credentials.username);
+      if (stored === undefined) {
+        await options.passwordHashing.verifyNothing(credentials.password);
+      } else if (await options.passwordHashing.verify(credentials.password, stored)) {
+        ctx.state.user = credentials.username;
+      }
+    } else if (scheme.toLowerCase() === 'bearer' && value !== '') {
+      const token = await options.tokens.read(options.db, value);
+      const scope = token?.attributes['scope'];
+      // Only session tokens carry a scope: a capability token is not a login.
+      if (token !== undefined && typeof scope === 'string') {
+        if (token.expiry.getTime() <= options.clock.now().getTime()) {
+          fail(401, 'token expired', { 'WWW-Authenticate': EXPIRED_TOKEN_CHALLENGE });
+        }
+        ctx.state.user = token.user;
+        ctx.state.scope = new Set(scope.split(' '));
+        ctx.state.bearer = value;
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { NatterMiddleware } from '../context.js';
+import { isConnectionFailure } from '../db/database.js';
+
+interface HttpErrorLike {
+  status?: number;
+  expose?: boolean;
+  message: string;
+  headers?: Record<string, string | string[]>;
+}
+
+/**
+ * Every failure becomes `{"error": "..."}`: the message only when the error was thrown on purpose
+ * (`expose`), otherwise a generic 500 with the details logged, never sent. A database that cannot be
+ * reached is a 503, so clients retry and the readiness probe takes the pod out of rotation.
+ */
+export function errorResponses(options: { logger: Logger }): NatterMiddleware {
+  return async function errorResponsesMiddleware(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = { error: 'not found' };
+      }
+    } catch (caught) {
+      const error = (caught instanceof Error ? caught : new Error(String(caught))) as Error & HttpErrorLike;
+      if (isConnectionFailure(error)) {
+        options.logger.error({ err: { message: error.message, cause: String((error.cause as Error | undefined)?.message ?? '') } }, 'database unavailable');
+        ctx.status = 503;
+        ctx.set('Retry-After', '1');
+        ctx.body = { error: 'service unavailable' };
+        return;
+      }
+      const status = typeof error.status === 'number' && error.status >= 400 && error.status <= 599 ? error.status : 500;
+      if (status >= 500 || error.expose !== true) {
+        options.logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+        ctx.status = 500;
+        ctx.body = { error: 'internal server error' };
+        return;
+      }
+      ctx.status = status;
+      if (error.headers !== undefined) ctx.set(error.headers);
+      ctx.body = { error: error.message };
+    }
+  };
+}

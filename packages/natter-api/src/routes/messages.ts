@@ -1,0 +1,104 @@
+import type Router from '@koa/router';
+import type { NatterState } from '../context.js';
+import { isForeignKeyViolation } from '../db/database.js';
+import { deleteMessage, findMessage, insertMessage, listMessageIds } from '../db/store.js';
+import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
+import { AUTHOR, characterCount, containsNul, MAX_MESSAGE_LENGTH } from '../validation.js';
+import { capabilityUri, DAY_MS, MINUTE_MS, pathId, stringField, type RouteDeps } from './deps.js';
+import { fail } from '../http-error.js';
+
+const MESSAGE_CAPABILITY_LIFETIME_MS = 5 * MINUTE_MS;
+const READ_ONLY_CAPABILITY_LIFETIME_MS = 365 * DAY_MS;
+const LISTED_CAPABILITY_LIFETIME_MS = 10 * MINUTE_MS;
+const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): void {
+  router.post(
+    '/spaces/:spaceId/messages',
+    requireAuthentication(),
+    requireScope('post_message'),
+    requireCapability('w', deps),
+    async (ctx) => {
+      const author = stringField(ctx, 'author');
+      const message = stringField(ctx, 'message');
+      if (!AUTHOR.test(author)) fail(400, 'invalid username');
+      if (author !== ctx.state.user) fail(400, 'author must match authenticated user');
+      if (characterCount(message) > MAX_MESSAGE_LENGTH) fail(400, 'message is too long');
+      if (containsNul(message)) fail(400, 'message must not contain NUL characters');
+      const spaceId = pathId(ctx, 'spaceId');
+      const now = deps.clock.now().getTime();
+      const { path, tokens } = await deps.db.transaction(async (tx) => {
+        const msgId = await insertMessage(tx, spaceId, author, message, new Date(now)).catch((error: unknown) => {
+          if (isForeignKeyViolation(error)) fail(404, 'not found');
+          throw error;
+        });
+        const path = `/spaces/${spaceId}/messages/${msgId}`;
+        const tokens = await deps.tokens.createMany(tx, [
+          { user: author, expiry: new Date(now + MESSAGE_CAPABILITY_LIFETIME_MS), attributes: { path, perms: 'rd' } },
+          { user: author, expiry: new Date(now + READ_ONLY_CAPABILITY_LIFETIME_MS), attributes: { path, perms: 'r' } },
+        ]);
+        return { path, tokens };
+      });
+      ctx.status = 201;
+      ctx.set('Location', path);
+      ctx.body = { uri: capabilityUri(path, tokens[0]!), 'read-only': capabilityUri(path, tokens[1]!) };
+    },
+  );
+
+  router.get(
+    '/spaces/:spaceId/messages/:msgId',
+    requireAuthentication(),
+    requireScope('read_message'),
+    requireCapability('r', deps),
+    async (ctx) => {
+      const message = await findMessage(deps.db, pathId(ctx, 'spaceId'), pathId(ctx, 'msgId'));
+      if (message === undefined) fail(404, 'not found');
+      const links = await deps.linkPreviews.previewsFor(message.text);
+      ctx.status = 200;
+      ctx.body = { author: message.author, time: message.time.toISOString(), message: message.text, links };
+    },
+  );
+
+  router.get(
+    '/spaces/:spaceId/messages',
+    requireAuthentication(),
+    requireScope('list_messages'),
+    requireCapability('r', deps),
+    async (ctx) => {
+      const now = deps.clock.now().getTime();
+      const sinceParam = ctx.query['since'];
+      let since = new Date(now - DAY_MS);
+      if (sinceParam !== undefined) {
+        if (typeof sinceParam !== 'string' || !ISO_8601_INSTANT.test(sinceParam) || Number.isNaN(Date.parse(sinceParam))) {
+          fail(400, 'since must be an ISO-8601 instant such as 2024-01-01T00:00:00Z');
+        }
+        since = new Date(sinceParam);
+      }
+      const spaceId = pathId(ctx, 'spaceId');
+      const ids = await listMessageIds(deps.db, spaceId, since);
+      // Listing hands out read (and delete, if held) but never write.
+      const perms = ctx.state.perms!.replace('w', '');
+      const paths = ids.map((msgId) => `/spaces/${spaceId}/messages/${msgId}`);
+      const expiry = new Date(now + LISTED_CAPABILITY_LIFETIME_MS);
+      const tokens = await deps.tokens.createMany(
+        deps.db,
+        paths.map((path) => ({ user: ctx.state.user!, expiry, attributes: { path, perms } })),
+      );
+      ctx.status = 200;
+      ctx.body = paths.map((path, index) => capabilityUri(path, tokens[index]!));
+    },
+  );
+
+  router.delete(
+    '/spaces/:spaceId/messages/:msgId',
+    requireAuthentication(),
+    requireScope('delete_message'),
+    requireCapability('d', deps),
+    async (ctx) => {
+      const deleted = await deleteMessage(deps.db, pathId(ctx, 'spaceId'), pathId(ctx, 'msgId'));
+      if (!deleted) fail(404, 'not found');
+      ctx.status = 200;
+      ctx.body = {};
+    },
+  );
+}
