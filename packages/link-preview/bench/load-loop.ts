@@ -1,0 +1,56 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LoopOptions {
+  readonly concurrency: number;
+  /** Stop starting new previews after this long (in-flight ones are awaited). */
+  readonly durationMs: number;
+  readonly maxCount: number;
+  readonly timeoutMs: number;
+}
+
+export interface LoopOutcome<T> {
+  readonly latenciesMs: number[];
+  readonly results: T[];
+  readonly errors: string[];
+  readonly elapsedMs: number;
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  const controller = new AbortController();
+  const timeout = sleep(timeoutMs, undefined, { signal: controller.signal }).then(() => {
+    throw new Error(`no answer within ${timeoutMs} ms`);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    controller.abort();
+    timeout.catch(() => {});
+  }
+}
+
+/** A closed loop: `concurrency` workers, each starting its next preview when the last one ends. */
+export async function closedLoop<T>(run: () => Promise<T>, options: LoopOptions): Promise<LoopOutcome<T>> {
+  const latenciesMs: number[] = [];
+  const results: T[] = [];
+  const errors: string[] = [];
+  const start = performance.now();
+  const stopStartingAt = start + options.durationMs;
+  let started = 0;
+
+  async function worker(): Promise<void> {
+    while (performance.now() < stopStartingAt && started < options.maxCount) {
+      started += 1;
+      const begin = performance.now();
+      try {
+        results.push(await withTimeout(run(), options.timeoutMs));
+        latenciesMs.push(performance.now() - begin);
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : JSON.stringify(error));
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return { latenciesMs, results, errors, elapsedMs: performance.now() - start };
+}

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: every contender against the same loopback fixture pages, in one run, so the
+ * figures can be read as ratios. See bench/README.md for what each figure means.
+ *
+ * Flags (all optional): --contenders core,unfurl  --pages article,huge  --concurrency 1,32
+ *   --seconds 3  --warmup-ms 700  --e2e-seconds 4  --no-e2e
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { analyse, GOAL_CONCURRENCY } from './analysis.js';
+import { CONTENDERS, contenderById } from './contenders/index.js';
+import { endToEndUnavailable, runEndToEnd, type EndToEndResult } from './end-to-end.js';
+import { startFixtureServer } from './fixture-client.js';
+import { PAGES } from './pages.js';
+import { cellTable, comparisonTable, endToEndTable, goalTable, problems, rssTable } from './report.js';
+import { runCell, type CellResult, type CellSettings } from './run-cell.js';
+
+const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+
+function list(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function positiveNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${flag} must be a positive number, got "${value}"`);
+  return parsed;
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    contenders: { type: 'string' },
+    pages: { type: 'string' },
+    concurrency: { type: 'string' },
+    seconds: { type: 'string' },
+    'warmup-ms': { type: 'string' },
+    'e2e-seconds': { type: 'string' },
+    'no-e2e': { type: 'boolean', default: false },
+  },
+});
+
+const contenders = (list(flags.contenders) ?? CONTENDERS.map((c) => c.id)).map(contenderById);
+const pages = (list(flags.pages) ?? PAGES.map((p) => p.id)).map((id) => {
+  const page = PAGES.find((candidate) => candidate.id === id);
+  if (!page) throw new Error(`--pages: unknown page "${id}"; known: ${PAGES.map((p) => p.id).join(', ')}`);
+  return page;
+});
+const concurrencies = (list(flags.concurrency) ?? ['1', String(GOAL_CONCURRENCY)]).map((c) => positiveNumber('concurrency', c, 1));
+const settings: CellSettings = {
+  warmupMs: positiveNumber('warmup-ms', flags['warmup-ms'], 700),
+  measureMs: positiveNumber('seconds', flags.seconds, 3) * 1000,
+  maxPreviews: 20_000,
+  previewTimeoutMs: 60_000,
+};
+const endToEndSeconds = positiveNumber('e2e-seconds', flags['e2e-seconds'], 4);
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const startedAt = new Date().toISOString();
+const fixture = await startFixtureServer();
+const cells: CellResult[] = [];
+let endToEnd: EndToEndResult[] = [];
+let endToEndSkipped: string | undefined;
+try {
+  for (const page of pages) {
+    for (const concurrency of concurrencies) {
+      for (const contender of contenders) {
+        log(`bench: ${contender.id} · ${page.id} · c=${concurrency} …`);
+        const cell = await runCell(contender, page, concurrency, fixture, settings);
+        const m = cell.measurement;
+        log(m ? `        ${m.previewsPerSecond.toFixed(1)}/s, ${m.completed} previews` : `        FAILED: ${(cell.failure ?? '').split('\n')[0]}`);
+        cells.push(cell);
+      }
+    }
+  }
+  endToEndSkipped = flags['no-e2e'] ? 'skipped by --no-e2e' : endToEndUnavailable();
+  if (endToEndSkipped === undefined) {
+    log(`bench: end to end, GET /preview at ${GOAL_CONCURRENCY} connections …`);
+    endToEnd = await runEndToEnd({ fixturePort: fixture.port, pages, connections: GOAL_CONCURRENCY, durationSeconds: endToEndSeconds });
+  }
+} finally {
+  await fixture.close();
+}
+
+const analysis = analyse(cells, concurrencies, endToEnd);
+const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavg: loadavg() };
+mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+writeFileSync(
+  RESULTS_FILE,
+  `${JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine, settings, cells, endToEnd, endToEndSkipped, ...analysis }, null, 2)}\n`,
+);
+
+const sections = [
+  `link-preview bench — ${startedAt}, Node ${machine.node}, ${machine.cpus} CPUs, loopback only`,
+  'In-process, one process per cell. KiB read/preview = bytes the contender process read from its TCP sockets (response headers included) / previews; srv KiB sent/req = body bytes the fixture server flushed to the kernel per request (includes what the client never read).',
+  cellTable(cells),
+  ...problems(cells).map((note) => `! ${note}`),
+  'Core against the fastest library and the floor (same run):',
+  comparisonTable(analysis),
+  'Peak RSS as the page grows from 120 KB to 2 MB:',
+  rssTable(analysis),
+  endToEndSkipped ? `End to end: not run — ${endToEndSkipped}` : `End to end (service in its own process, autocannon, ${endToEndSeconds} s per page):\n${endToEndTable(endToEnd)}`,
+  'Goals:',
+  goalTable(analysis),
+  `Raw figures: ${RESULTS_FILE}`,
+];
+process.stdout.write(`\n${sections.join('\n\n')}\n`);
