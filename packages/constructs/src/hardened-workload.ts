@@ -1,5 +1,4 @@
-import { Chart } from 'cdk8s';
-import { Size } from 'cdk8s';
+import { Chart, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ImagePullPolicy, type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
@@ -13,9 +12,9 @@ import {
   renderEnv,
   resolveIdentity,
   resolveResources,
-  volumeNameFor,
   type PodIdentity,
 } from './pod-hardening.js';
+import { assertDistinctVolumes, secretFilePath, secretVolumes, writableVolumes } from './pod-volumes.js';
 import type { IWorkload } from './workload.js';
 
 /** Label key that selects a workload's pods; its value is the workload name. */
@@ -123,14 +122,14 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
     if (!/^[-._a-zA-Z0-9]+$/.test(file.key) || file.key === '.' || file.key === '..') {
       throw new Error(`secret key must consist of letters, digits, '-', '_' or '.', got '${file.key}'`);
     }
-    const path = this.pathOf(file);
+    const path = secretFilePath(this.secretsDirectory, file);
     this.secretFiles.set(path, file);
     return path;
   }
 
   /** Path of a Secret key mounted with `secretFiles` or `mountSecretFile`; throws if it is not mounted. */
   public secretFilePath(secretName: string, key: string): string {
-    const path = this.pathOf({ secretName, key });
+    const path = secretFilePath(this.secretsDirectory, { secretName, key });
     if (!this.secretFiles.has(path)) {
       throw new Error(
         `secret '${secretName}' key '${key}' is not mounted on ${this.name}; ` +
@@ -166,16 +165,12 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
 
   /** Renders the hardened pod template; called lazily at synthesis time. */
   protected renderPodTemplate(extras: PodTemplateExtras): k8s.PodTemplateSpec {
-    const writable = this.writableDirectories.map((dir) => ({ name: volumeNameFor(dir), mountPath: dir }));
-    const secretMounts = this.secretMounts();
-    const baseMounts = [...writable, ...secretMounts.map(({ mount }) => mount)];
-    const volumes: k8s.Volume[] = [
-      ...writable.map(({ name }) => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(this.writableSizeLimit.asString()) } })),
-      ...secretMounts.map(({ volume }) => volume),
-    ];
-    const allMounts = [...baseMounts, ...(extras.volumeMounts ?? [])];
-    assertUnique('volume mount path', allMounts.map((m) => m.mountPath));
-    assertUnique('volume name', [...volumes.map((v) => v.name), ...(extras.volumeMounts ?? []).map((m) => m.name)]);
+    const writable = writableVolumes(this.writableDirectories, this.writableSizeLimit);
+    const secrets = secretVolumes(this.secretFiles.values(), this.secretsDirectory);
+    const extraMounts = extras.volumeMounts ?? [];
+    const mounts = [...writable.mounts, ...secrets.mounts, ...extraMounts];
+    const volumes = [...writable.volumes, ...secrets.volumes];
+    assertDistinctVolumes([...volumes, ...extraMounts].map((v) => v.name), mounts);
     const annotations = this.podAnnotations.size === 0 ? undefined : Object.fromEntries(this.podAnnotations);
     return {
       metadata: { labels: { ...this.labels }, annotations },
@@ -186,10 +181,11 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
         securityContext: podSecurityContext(this.identity),
         restartPolicy: extras.restartPolicy,
         topologySpreadConstraints: extras.topologySpreadConstraints ? [...extras.topologySpreadConstraints] : undefined,
-        initContainers: this.initContainers.length === 0 ? undefined : this.initContainers.map((c) => this.container(c, writable)),
+        initContainers:
+          this.initContainers.length === 0 ? undefined : this.initContainers.map((c) => this.container(c, writable.mounts)),
         containers: [
           {
-            ...this.container({ name: this.name, command: this.command, args: this.args }, allMounts),
+            ...this.container({ name: this.name, command: this.command, args: this.args }, mounts),
             env: renderEnv(this.env),
             ports: extras.ports && extras.ports.length > 0 ? [...extras.ports] : undefined,
             readinessProbe: extras.readinessProbe,
@@ -214,33 +210,5 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
       securityContext: containerSecurityContext(this.identity),
       volumeMounts: [...volumeMounts],
     };
-  }
-
-  private secretMounts(): Array<{ volume: k8s.Volume; mount: k8s.VolumeMount }> {
-    const keysBySecret = new Map<string, string[]>();
-    for (const { secretName, key } of this.secretFiles.values()) {
-      keysBySecret.set(secretName, [...(keysBySecret.get(secretName) ?? []), key]);
-    }
-    return [...keysBySecret].map(([secretName, keys]) => {
-      const name = `secret-${secretName}`.slice(0, 63).replace(/-+$/, '');
-      return {
-        volume: { name, secret: { secretName, items: keys.map((key) => ({ key, path: key })), defaultMode: 0o440 } },
-        mount: { name, mountPath: `${this.secretsDirectory}/${secretName}`, readOnly: true },
-      };
-    });
-  }
-
-  private pathOf(file: SecretFile): string {
-    return `${this.secretsDirectory}/${file.secretName}/${file.key}`;
-  }
-}
-
-function assertUnique(what: string, values: readonly string[]): void {
-  const seen = new Set<string>();
-  for (const value of values) {
-    if (seen.has(value)) {
-      throw new Error(`${what} '${value}' is used twice in one pod; give each volume its own name and path`);
-    }
-    seen.add(value);
   }
 }

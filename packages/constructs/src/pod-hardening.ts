@@ -119,8 +119,3 @@ export function assertImage(image: string): void {
     throw new Error(`image must be a non-empty image reference without spaces, got '${image}'`);
   }
 }
-
-/** A volume name derived from a path: '/var/run/postgresql' -> 'var-run-postgresql'. */
-export function volumeNameFor(path: string): string {
-  return path.slice(1).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 63);
-}

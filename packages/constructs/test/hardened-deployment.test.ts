@@ -237,6 +237,24 @@ describe('HardenedDeployment', () => {
       expect(() => synth(chart)).toThrow(/probe has no port/);
     });
 
+    it('an init container reuses a container name', () => {
+      const web = new HardenedDeployment(chartIn(), 'web', { image: IMAGE });
+      web.addInitContainer({ name: 'setup' });
+      expect(() => web.addInitContainer({ name: 'setup' })).toThrow(/container name 'setup' is already used in web/);
+      expect(() => web.addInitContainer({ name: 'web' })).toThrow(/container name 'web' is already used in web/);
+    });
+
+    it('a pod annotation is set twice', () => {
+      const web = new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { a: '1' } });
+      expect(() => web.addPodAnnotation('a', '2')).toThrow(/pod annotation 'a' is already set on web/);
+    });
+
+    it('two writable directories map to the same volume name', () => {
+      const chart = chartIn();
+      new HardenedDeployment(chart, 'web', { image: IMAGE, writableDirectories: ['/a-b', '/a/b'] });
+      expect(() => synth(chart)).toThrow(/volume name 'a-b' is used twice in one pod/);
+    });
+
     it('a writable directory collides with a secret mount path', () => {
       const chart = chartIn();
       new HardenedDeployment(chart, 'web', {

@@ -22,6 +22,9 @@ export function only(manifests: Manifest[], kind: string, name?: string): Manife
   return found[0] as Manifest;
 }
 
+/** Volume types the "restricted" profile allows. */
+const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+
 /**
  * Asserts every Pod Security Standards "restricted" control (and our additions) on a pod spec:
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
@@ -41,7 +44,9 @@ export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001): v
     seccompProfile: { type: 'RuntimeDefault' },
   });
   for (const volume of spec.volumes ?? []) {
-    expect(volume.hostPath, `volume ${volume.name}`).toBeUndefined();
+    const types = Object.keys(volume).filter((key) => key !== 'name');
+    expect(types, `volume ${volume.name}`).toHaveLength(1);
+    expect(RESTRICTED_VOLUME_TYPES, `volume ${volume.name}`).toContain(types[0]);
   }
   const containers = [...(spec.initContainers ?? []), ...spec.containers];
   for (const container of containers) {
@@ -56,6 +61,8 @@ export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001): v
       seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(container.ports?.some((p: Manifest) => p.hostPort !== undefined) ?? false).toBe(false);
+    expect(container.securityContext.seLinuxOptions).toBeUndefined();
+    expect(container.securityContext.procMount).toBeUndefined();
     expect(container.resources.requests.cpu).toBeDefined();
     expect(container.resources.requests.memory).toBeDefined();
     expect(container.resources.limits.memory).toBeDefined();
