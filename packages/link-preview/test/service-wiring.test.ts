@@ -1,0 +1,114 @@
+import { get } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { html, startFixture, type FixtureServer } from './support/fixture-server.js';
+import { runToExit, startService, type SpawnedService } from './support/spawn-service.js';
+
+const HOST = 'link-preview.test:4567';
+
+/** A GET with an explicit Host header (fetch() may not set one), over loopback. */
+function getJson(service: SpawnedService, path: string, host = HOST): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    get(`${service.url}${path}`, { headers: { host }, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    }).on('error', reject);
+  });
+}
+
+describe('process wiring', () => {
+  const started: Array<{ close(): Promise<unknown> }> = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((resource) => resource.close()));
+  });
+  const fixtureServing = async (body: string, host = '127.0.0.1'): Promise<FixtureServer> => {
+    const fixture = await startFixture(html(body), { host });
+    started.push(fixture);
+    return fixture;
+  };
+  const running = async (...args: Parameters<typeof startService>): Promise<SpawnedService> => {
+    const service = await startService(...args);
+    started.push({ close: () => service.stop() });
+    return service;
+  };
+
+  describe('production server (src/server.ts)', () => {
+    it('when seam-looking variables are set, then loopback fixtures are still refused and never connected', async () => {
+      const fixture = await fixtureServing('<title>must not be reachable</title>');
+      const service = await running('src/server.ts', [], {
+        PORT: '0',
+        ALLOWED_HOSTS: HOST,
+        PREVIEW_ALLOWED_PORTS: String(fixture.port),
+        PREVIEW_ALLOWED_FIXTURE_RANGES: '127.0.0.0/8',
+        ALLOWED_FIXTURE_RANGES: '127.0.0.0/8',
+        ALLOW_FIXTURE_RANGE: '127.0.0.0/8',
+        PREVIEW_LOOKUP: 'anything',
+      });
+      for (const target of [`http://127.0.0.1:${fixture.port}/`, `http://localhost:${fixture.port}/`]) {
+        const { status, body } = await getJson(service, `/preview?url=${encodeURIComponent(target)}`);
+        expect(status).toBe(400);
+        expect(body).toEqual({ status: 400, error: 'destination not allowed' });
+      }
+      expect(fixture.connections).toBe(0);
+    });
+
+    it('when started with PORT and ALLOWED_HOSTS, then /health answers and SIGTERM stops it cleanly', async () => {
+      const service = await startService('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST });
+      expect(await getJson(service, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect((await getJson(service, '/health', 'evil.example')).status).toBe(400);
+      expect(await service.stop()).toBe(0);
+      expect(service.stdout()).toContain('"msg":"stopped"');
+    });
+
+    it('fails to start when the configuration is invalid, naming the variable', async () => {
+      const exited = await runToExit('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST, PREVIEW_TIMEOUT_MS: 'soon' });
+      expect(exited.code).toBe(1);
+      expect(JSON.parse(exited.stderr.trim())).toMatchObject({ level: 'fatal', variable: 'PREVIEW_TIMEOUT_MS' });
+    });
+  });
+
+  describe('test launcher (test/support/serve-with-fixture-allowance.ts)', () => {
+    const launcher = 'test/support/serve-with-fixture-allowance.ts';
+
+    it('fails without --allow-fixture-range', async () => {
+      const exited = await runToExit(launcher, [], { PORT: '0', ALLOWED_HOSTS: HOST });
+      expect(exited.code).toBe(2);
+      expect(exited.stderr).toContain('--allow-fixture-range');
+    });
+
+    it('when given a fixture range, then fixtures inside it are previewed and those outside are refused', async () => {
+      const inside = await fixtureServing('<title>inside</title>');
+      const outside = await fixtureServing('<title>outside</title>', '127.0.0.2');
+      const service = await running(launcher, ['--allow-fixture-range', '127.0.0.1/32'], {
+        PORT: '0',
+        ALLOWED_HOSTS: HOST,
+        PREVIEW_ALLOWED_PORTS: `${inside.port},${outside.port}`,
+      });
+      expect(service.stdout()).toMatch(/"msg":"listening"/);
+      const ok = await getJson(service, `/preview?url=${encodeURIComponent(`${inside.origin}/`)}`);
+      expect(ok).toEqual({ status: 200, body: { url: `${inside.origin}/`, title: 'inside' } });
+      const refused = await getJson(service, `/preview?url=${encodeURIComponent(`${outside.origin}/`)}`);
+      expect(refused.status).toBe(400);
+      expect(outside.connections).toBe(0);
+    });
+
+    it('when proxy variables are set, then they are ignored and the page is fetched directly', async () => {
+      const proxy = await fixtureServing('<title>proxied</title>');
+      const page = await fixtureServing('<title>direct</title>');
+      const proxyUrl = proxy.origin;
+      const service = await running(launcher, ['--allow-fixture-range', '127.0.0.1/32'], {
+        PORT: '0',
+        ALLOWED_HOSTS: HOST,
+        PREVIEW_ALLOWED_PORTS: `${page.port}`,
+        HTTP_PROXY: proxyUrl,
+        http_proxy: proxyUrl,
+        HTTPS_PROXY: proxyUrl,
+        ALL_PROXY: proxyUrl,
+        NODE_USE_ENV_PROXY: '1',
+      });
+      const { body } = await getJson(service, `/preview?url=${encodeURIComponent(`${page.origin}/`)}`);
+      expect(body).toMatchObject({ title: 'direct' });
+      expect(proxy.connections).toBe(0);
+    });
+  });
+});
