@@ -14,6 +14,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const ENTRIES = {
   api: join(REPO_ROOT, 'packages/natter-api/src/server.ts'),
+  migrate: join(REPO_ROOT, 'packages/natter-api/src/migrate.ts'),
   linkPreview: join(REPO_ROOT, 'packages/link-preview/src/server.ts'),
   /** Test-only: link-preview with an explicit allowance for a fixture address range. */
   linkPreviewWithFixtureAllowance: join(REPO_ROOT, 'packages/link-preview/test/support/serve-with-fixture-allowance.ts'),

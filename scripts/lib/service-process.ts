@@ -108,6 +108,19 @@ function listeningUrl(line: string): string | undefined {
   }
 }
 
+/** Runs a one-shot command (e.g. the migration) to completion; resolves with its exit code. */
+export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs'>): Promise<number> {
+  const child = spawn(process.execPath, nodeArguments(options.entry, options.args), {
+    cwd: options.cwd,
+    env: withoutUndefined(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => options.onLine?.(line, 'stdout'));
+  createInterface({ input: child.stderr }).on('line', (line) => options.onLine?.(line, 'stderr'));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return code ?? (signal === null ? 1 : 128);
+}
+
 /** A service bound to every interface is reached on loopback. */
 function reachableUrl(url: string): string {
   return url.replace(/^http:\/\/0\.0\.0\.0:/, 'http://127.0.0.1:').replace(/^http:\/\/\[::\]:/, 'http://[::1]:');

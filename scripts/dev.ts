@@ -1,0 +1,236 @@
+/**
+ * `npm run dev`: the link-preview service and the Natter API on loopback, in one command.
+ *
+ *   npm run dev                       API on http://127.0.0.1:4567, embedded database
+ *   npm run dev -- --port 30567       the port of the book's walkthrough (NodePort in the cluster)
+ *   DATABASE_URL=postgres://owner:pw@127.0.0.1:5432/natter npm run dev
+ *                                     real PostgreSQL: migrated as that owner, then the API connects as
+ *                                     the least-privileged DATABASE_API_USER (natter_api_user)
+ *   DATABASE_HOST=… DATABASE_PASSWORD_FILE=… npm run dev
+ *                                     an already migrated database, as the chart configures the API
+ *
+ * Every Host a client here may send is allowed: 127.0.0.1:<port>, localhost:<port> and
+ * <name>:<port> for each --host-name (default api.natter.local, for the book's curl commands once
+ * the name resolves to 127.0.0.1). A fresh HMAC key is generated into a private temporary folder,
+ * removed on exit. Ctrl-C (SIGINT) or SIGTERM stops both services, then this process exits 0.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createLineFormatter } from './lib/log-format.js';
+import {
+  apiEnvironment,
+  createSecretsDirectory,
+  ENTRIES,
+  linkPreviewEnvironment,
+  loopbackHosts,
+  type PostgresConnection,
+  type SecretsDirectory,
+} from './lib/natter-services.js';
+import { baseEnvironment, freePort, runToCompletion, startService, type ServiceProcess } from './lib/service-process.js';
+
+const LOOPBACK = '127.0.0.1';
+const USAGE = 'usage: npm run dev -- [--port <api port, default 4567>] [--host-name <extra allowed host name>]…';
+
+interface Options {
+  readonly port: number;
+  readonly hostNames: readonly string[];
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string', default: '4567' },
+      'host-name': { type: 'string', multiple: true, default: ['api.natter.local'] },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port < 1 || port > 65535) throw new UsageError(`--port must be between 1 and 65535, got "${values.port}"`);
+  for (const name of values['host-name']) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name)) {
+      throw new UsageError(`--host-name must be a lower-case DNS name, got "${name}"`);
+    }
+  }
+  return { port, hostNames: values['host-name'] };
+}
+
+class UsageError extends Error {}
+
+const format = createLineFormatter({ colour: process.stdout.isTTY === true, width: 12 });
+const forward = (service: string) => (line: string) => process.stdout.write(`${format(service, line)}\n`);
+const say = (line: string) => process.stdout.write(`${format('dev', line)}\n`);
+
+async function ensurePortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new UsageError(`port ${port} on ${LOOPBACK} is not free (${error.code}); choose another with --port`)),
+    );
+    probe.listen(port, LOOPBACK, () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * The database the API gets: undefined → embedded; DATABASE_URL → migrate as its (owner) user and
+ * hand the API the least-privileged role; DATABASE_HOST → passed through untouched.
+ */
+async function prepareDatabase(secrets: SecretsDirectory): Promise<{ connection?: PostgresConnection; description: string }> {
+  const url = process.env['DATABASE_URL'];
+  if (url === undefined || url === '') {
+    return process.env['DATABASE_HOST'] === undefined
+      ? { description: 'embedded PGlite (in memory: data is gone when you stop)' }
+      : { description: `PostgreSQL at ${process.env['DATABASE_HOST']} (DATABASE_* passed through to the API)` };
+  }
+  const owner = new URL(url);
+  const database = decodeURIComponent(owner.pathname.slice(1)) || 'natter';
+  const apiUser = process.env['DATABASE_API_USER'] ?? 'natter_api_user';
+  const apiPassword = randomBytes(24).toString('base64url');
+  const host = owner.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(owner.port || 5432);
+  say(`migrating ${database} on ${host}:${port} as ${decodeURIComponent(owner.username)}`);
+  const code = await runToCompletion({
+    name: 'migrate',
+    entry: ENTRIES.migrate,
+    env: {
+      ...baseEnvironment(),
+      DATABASE_HOST: host,
+      DATABASE_PORT: String(port),
+      DATABASE_NAME: database,
+      DATABASE_OWNER_USER: decodeURIComponent(owner.username),
+      DATABASE_OWNER_PASSWORD_FILE: await secrets.write('owner-password', decodeURIComponent(owner.password)),
+      DATABASE_API_USER: apiUser,
+      DATABASE_API_PASSWORD_FILE: await secrets.write('api-password', apiPassword),
+      MIGRATE_WAIT_SECONDS: '5',
+    },
+    onLine: forward('migrate'),
+  });
+  if (code !== 0) throw new Error(`the migration failed (exit code ${code}); see its log above`);
+  return {
+    connection: { host, port, database, user: apiUser, password: apiPassword },
+    description: `PostgreSQL ${host}:${port}/${database} (API connects as ${apiUser})`,
+  };
+}
+
+function walkthrough(base: string, options: Options): string {
+  const book = `http://${options.hostNames[0] ?? 'api.natter.local'}:30567`;
+  return [
+    'Try the book\'s walkthrough (needs curl and jq):',
+    `  BASE=${base}`,
+    `  curl $BASE/users -H 'Content-Type: application/json' -d '{"username":"test","password":"password"}'`,
+    `  MSG_URI=$(curl -s $BASE/spaces -H 'Content-Type: application/json' -d '{"owner":"test","name":"test space"}' -u test:password | jq -r '."messages-rw"')`,
+    `  MSG_LINK=$(curl -s $BASE$MSG_URI -u test:password -H 'Content-Type: application/json' -d '{"author":"test","message":"Check out this link: http://www.example.com/news/1"}' | jq -r .uri)`,
+    '  curl -s -u test:password $BASE$MSG_LINK | jq',
+    `For the book's exact URLs (${book}): add "127.0.0.1 ${options.hostNames[0] ?? 'api.natter.local'}" to /etc/hosts and run npm run dev -- --port 30567`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  await ensurePortFree(options.port);
+  const secrets = await createSecretsDirectory('natter-dev-');
+  const running: ServiceProcess[] = [];
+  let stopping = false;
+
+  const stopAll = async (exitCode: number): Promise<never> => {
+    stopping = true;
+    // The API first: it calls link-preview, not the other way round.
+    for (const service of [...running].reverse()) {
+      const { code, signal } = await service.stop();
+      say(`${service.name} stopped (${signal ?? `exit code ${code}`})`);
+    }
+    await secrets.remove();
+    process.exit(exitCode);
+  };
+  let signals = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      signals += 1;
+      if (signals > 1) {
+        for (const service of running) service.child.kill('SIGKILL');
+        process.exit(130);
+      }
+      say(`${signal}: stopping`);
+      void stopAll(0);
+    });
+  }
+  const watch = (service: ServiceProcess) => {
+    running.push(service);
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      say(`${service.name} exited unexpectedly (${signal ?? `exit code ${code}`}); stopping everything`);
+      void stopAll(1);
+    });
+  };
+
+  try {
+    const previewPort = await freePort(LOOPBACK);
+    const linkPreview = await startService({
+      name: 'link-preview',
+      entry: ENTRIES.linkPreview,
+      env: { ...linkPreviewEnvironment({ port: previewPort, bindAddress: LOOPBACK, allowedHosts: loopbackHosts(previewPort) }), NODE_ENV: 'development' },
+      onLine: forward('link-preview'),
+    });
+    watch(linkPreview);
+
+    const database = await prepareDatabase(secrets);
+    const allowedHosts = [...loopbackHosts(options.port), ...options.hostNames.map((name) => `${name}:${options.port}`)];
+    const api = await startService({
+      name: 'api',
+      entry: ENTRIES.api,
+      env: {
+        ...(await apiEnvironment({
+          port: options.port,
+          bindAddress: LOOPBACK,
+          allowedHosts,
+          linkPreviewUrl: `http://${LOOPBACK}:${previewPort}`,
+          database: database.connection,
+          secrets,
+          logLevel: process.env['LOG_LEVEL'],
+          extra: passThroughDatabaseEnvironment(),
+        })),
+        NODE_ENV: 'development',
+      },
+      onLine: forward('api'),
+    });
+    watch(api);
+
+    const base = `http://${LOOPBACK}:${options.port}`;
+    process.stdout.write(
+      [
+        '',
+        'Natter is running on loopback:',
+        `  API           ${base}   allowed Host headers: ${allowedHosts.join(', ')}`,
+        `  link-preview  ${linkPreview.url}   (called by the API; blocks non-public addresses)`,
+        `  database      ${database.description}`,
+        `  secrets       ${secrets.path} (dev HMAC key; removed on exit)`,
+        '',
+        walkthrough(base, options),
+        '',
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    say(error instanceof Error ? error.message : String(error));
+    await stopAll(1);
+  }
+}
+
+/** With DATABASE_HOST, the API is configured exactly as the chart would: pass those variables on. */
+function passThroughDatabaseEnvironment(): Record<string, string> {
+  if (process.env['DATABASE_URL'] !== undefined && process.env['DATABASE_URL'] !== '') return {};
+  const names = ['DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE'];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof UsageError ? `${error.message}\n${USAGE}` : error);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});
