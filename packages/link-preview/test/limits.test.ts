@@ -157,6 +157,31 @@ describe('limits', () => {
     });
   });
 
+  describe('connection reuse', () => {
+    it('when a small page is previewed twice, then the kept-alive connection is reused', async () => {
+      harness = await startHarness(html(`${HEAD}<body>${'<p>short</p>'.repeat(100)}</body>`));
+      await harness.previewer.preview(`${harness.fixture.origin}/a`);
+      await harness.previewer.preview(`${harness.fixture.origin}/b`);
+      expect(harness.fixture.connections).toBe(1);
+    });
+
+    it('when the page is larger than one socket read, then the rest is not read and the connection is dropped', async () => {
+      harness = await startHarness(html(`${HEAD}<body>${'x'.repeat(512 * 1024)}</body>`));
+      await harness.previewer.preview(`${harness.fixture.origin}/a`);
+      await harness.previewer.preview(`${harness.fixture.origin}/b`);
+      expect(harness.fixture.connections).toBe(2);
+    });
+
+    it('when a small remainder stalls after the head, then the socket is given up instead of kept busy', async () => {
+      harness = await startHarness((_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/html', 'content-length': 10_000 });
+        response.write(HEAD);
+      });
+      expect((await harness.previewer.preview(`${harness.fixture.origin}/`)).title).toBe('Limits');
+      await vi.waitFor(() => expect(harness!.fixture.closedConnections).toBe(1), { timeout: 3000 });
+    });
+  });
+
   describe('content', () => {
     it.each([
       ['application/json', '{"title":"no"}'],

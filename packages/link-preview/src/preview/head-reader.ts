@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Transform } from 'node:stream';
 import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { upstreamFailure } from './errors.js';
+import { releaseResponse } from './release-response.js';
 
 /**
  * Where the head ends: `</head` or `<body` followed by whitespace, `/` or `>`. `<body` counts too
@@ -9,9 +10,6 @@ import { upstreamFailure } from './errors.js';
  */
 const HEAD_END = /<\/head[\s/>]|<body[\s/>]/i;
 const HEAD_END_MAX_LENGTH = '</head>'.length;
-
-/** A response remainder this small is read and dropped, so the kept-alive socket can be reused. */
-const DRAIN_LIMIT_BYTES = 16 * 1024;
 
 const DECODER_OPTIONS = { chunkSize: 64 * 1024, finishFlush: constants.Z_SYNC_FLUSH };
 
@@ -43,7 +41,6 @@ function createDecoder(encoding: string, firstChunk: Buffer): Transform | undefi
  */
 export function readHead(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase() || 'identity';
-  const declaredLength = Number(response.headers['content-length'] ?? Number.NaN);
 
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -54,17 +51,12 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
     let started = false;
     let settled = false;
 
-    const stopResponse = (): void => {
-      response.removeAllListeners('data');
-      const remaining = declaredLength - rawBytes;
-      if (response.complete || (remaining >= 0 && remaining <= DRAIN_LIMIT_BYTES)) response.resume();
-      else response.destroy();
-      decoder?.destroy();
-    };
     const succeed = (bytes: Buffer): void => {
       if (settled) return;
       settled = true;
-      stopResponse();
+      response.removeAllListeners('data');
+      releaseResponse(response, rawBytes);
+      decoder?.destroy();
       resolve(bytes);
     };
     const fail = (error: Error): void => {

@@ -6,6 +6,7 @@ import { badUrl, upstreamFailure } from './errors.js';
 import { extractPreview } from './extract.js';
 import { asPreviewError, createAgents, get } from './http-client.js';
 import { readHead } from './head-reader.js';
+import { releaseResponse } from './release-response.js';
 import { createValidatingLookup, systemHostLookup, type HostLookup } from './safe-lookup.js';
 import { checkTarget, type Target, type TargetRules } from './target.js';
 import type { LinkPreview } from './types.js';
@@ -47,12 +48,6 @@ export interface LinkPreviewer {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 
-function discard(response: IncomingMessage): void {
-  const length = Number(response.headers['content-length'] ?? Number.NaN);
-  if (length >= 0 && length <= 16 * 1024) response.resume();
-  else response.destroy();
-}
-
 function mediaType(response: IncomingMessage): string {
   return (response.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
 }
@@ -76,7 +71,7 @@ export function createLinkPreviewer(options: LinkPreviewerOptions = {}): LinkPre
       const status = response.statusCode ?? 0;
       if (REDIRECT_STATUSES.has(status)) {
         const location = response.headers.location;
-        discard(response);
+        releaseResponse(response, 0);
         if (location === undefined || location.trim() === '') throw upstreamFailure('redirect without Location');
         if (redirects >= maxRedirects) throw upstreamFailure('too many redirects');
         let next: URL;
@@ -89,11 +84,11 @@ export function createLinkPreviewer(options: LinkPreviewerOptions = {}): LinkPre
         continue;
       }
       if (status < 200 || status > 299) {
-        discard(response);
+        releaseResponse(response, 0);
         throw upstreamFailure(`upstream responded with HTTP ${status}`);
       }
       if (!HTML_TYPES.has(mediaType(response))) {
-        discard(response);
+        releaseResponse(response, 0);
         throw upstreamFailure('upstream response is not HTML');
       }
       const head = await readHead(response, maxBytes);
