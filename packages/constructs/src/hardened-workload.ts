@@ -20,14 +20,21 @@ import type { IWorkload } from './workload.js';
 /** Label key that selects a workload's pods; its value is the workload name. */
 export const APP_LABEL = 'app';
 
-/** What a concrete workload adds to the shared hardened pod template. */
+/** What a concrete workload adds to the shared hardened pod template (internal to the package). */
 export interface PodTemplateExtras {
+  /** @default - no ports */
   readonly ports?: readonly k8s.ContainerPort[];
+  /** @default - no readiness probe */
   readonly readinessProbe?: k8s.Probe;
+  /** @default - no liveness probe */
   readonly livenessProbe?: k8s.Probe;
+  /** @default - no startup probe */
   readonly startupProbe?: k8s.Probe;
+  /** Mounts of volumes the controller provides (e.g. volumeClaimTemplates). @default - none */
   readonly volumeMounts?: readonly k8s.VolumeMount[];
+  /** @default - the controller's default (Always) */
   readonly restartPolicy?: string;
+  /** @default - none */
   readonly topologySpreadConstraints?: readonly k8s.TopologySpreadConstraint[];
 }
 

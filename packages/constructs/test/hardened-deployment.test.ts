@@ -178,7 +178,7 @@ describe('HardenedDeployment', () => {
     const chart = chartIn();
     const web = new HardenedDeployment(chart, 'web', { image: IMAGE });
     expect(web.node.findChild('Resource')).toBe(web.resource);
-    ApiObject.of(web.resource).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 5));
+    ApiObject.of(web).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 5));
     expect(only(synth(chart), 'Deployment').spec.minReadySeconds).toBe(5);
   });
 

@@ -48,7 +48,7 @@ describe('HardenedNamespace', () => {
   it('works in a chart without a namespace and keeps `Resource` patchable', () => {
     const chart = chartIn(null);
     const ns = new HardenedNamespace(chart, 'plain');
-    ApiObject.of(ns.resource).addJsonPatch(JsonPatch.add('/metadata/annotations', { owner: 'me' }));
+    ApiObject.of(ns).addJsonPatch(JsonPatch.add('/metadata/annotations', { owner: 'me' }));
     const rendered = only(synth(chart), 'Namespace');
     expect(ns.node.findChild('Resource')).toBe(ns.resource);
     expect(rendered.metadata.namespace).toBeUndefined();
