@@ -13,9 +13,10 @@ import {
   type IWorkload,
   type WorkloadService,
 } from '@natter/constructs';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
+import { AuthorizedServer } from './linkerd-authorization.js';
 import { LINKERD_DESTINATION, LINKERD_IDENTITY, LINKERD_INBOUND_PORT, MESH_POD_ANNOTATIONS } from './mesh.js';
 import type { MeshMode, NatterProfile } from './profiles.js';
 import { ServiceAddress } from './service-address.js';
@@ -51,6 +52,8 @@ export class NatterChart extends Chart {
     });
     // Rendered right after the namespace, so kubectl applies default-deny before any pod exists.
     const policies = new LockedDownPolicy(this, 'NetworkPolicies');
+    // Linkerd Servers and AuthorizationPolicies, filled in below, rendered before any workload too.
+    const authorization = new Construct(this, 'MeshAuthorization');
 
     const addresses = {
       database: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT),
@@ -82,9 +85,11 @@ export class NatterChart extends Chart {
     assertSameHosts(api.service, addresses.api);
 
     this.lockDown(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
     assignSyncWave(namespace, SyncWave.NAMESPACE);
     assignSyncWave(policies, SyncWave.GUARDRAILS);
+    assignSyncWave(authorization, SyncWave.GUARDRAILS);
     for (const workload of [database.workload, migration.workload, api.workload, linkPreview.workload]) {
       assignSyncWave(workload.serviceAccount, SyncWave.GUARDRAILS);
     }
@@ -205,6 +210,34 @@ export class NatterChart extends Chart {
       });
     }
   }
+}
+
+/** Linkerd identity-based authorization mirroring the NetworkPolicy flows, one Server per served port. */
+export function authorizeMesh(
+  container: Construct,
+  profile: NatterProfile,
+  workloads: Readonly<Record<'database' | 'migration' | 'api' | 'linkPreview', IWorkload>>,
+): void {
+  const { database, migration, api, linkPreview } = workloads;
+  new AuthorizedServer(container, 'Database', {
+    workload: database,
+    port: 'postgres',
+    proxyProtocol: 'opaque',
+    clients: [{ serviceAccount: api.name }, { serviceAccount: migration.name }],
+  });
+  new AuthorizedServer(container, 'LinkPreview', {
+    workload: linkPreview,
+    port: 'http',
+    proxyProtocol: 'HTTP/1',
+    clients: [{ serviceAccount: api.name }],
+  });
+  new AuthorizedServer(container, 'Api', {
+    workload: api,
+    port: 'http',
+    proxyProtocol: 'HTTP/1',
+    clients: [{ serviceAccount: profile.ingress.controllerServiceAccount, namespace: profile.ingress.controllerNamespace }],
+    unmeshedNetworks: profile.apiNodePort === undefined ? [] : profile.nodePortClientCidrs,
+  });
 }
 
 /** The API answers to its in-cluster names and the public host (with the node port in dev). */

@@ -43,6 +43,8 @@ export interface NatterProfile {
     /** Namespace and pod labels of the ingress controller (the only in-cluster client of the API). */
     readonly controllerNamespace: string;
     readonly controllerPodLabels: Readonly<Record<string, string>>;
+    /** The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS. */
+    readonly controllerServiceAccount: string;
   };
   readonly logLevel: 'debug' | 'info' | 'warn';
   /** The one browser origin the API answers CORS requests for. */
@@ -85,6 +87,7 @@ const INGRESS = {
   // minikube's ingress addon and the upstream ingress-nginx manifests use these.
   controllerNamespace: 'ingress-nginx',
   controllerPodLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+  controllerServiceAccount: 'ingress-nginx',
 } as const;
 
 const GIT_OPS = { repoURL: 'https://github.com/natter/natter-on-kubernetes.git', targetRevision: 'main' } as const;

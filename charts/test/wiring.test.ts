@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, env, manifestsOf, templateNamed, variantName } from './natter-cluster.js';
 import { findObject, podTemplates, type Manifest } from './toolkit/manifest.js';
 import { validateManifests } from './toolkit/schema.js';
+import { loadCrdSchemas, validateCustomResources } from './toolkit/crd-schema.js';
+import { readFileSync } from 'node:fs';
 import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
 import { checkServiceWiring } from './toolkit/services.js';
 import { DEV, PROD } from '../src/profiles.js';
@@ -9,6 +11,9 @@ import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';
 import { synthesizeArgoCd, synthesizeProfile } from '../src/synth.js';
 
+const LINKERD_CRD_SCHEMAS = loadCrdSchemas(readFileSync(new URL('../crds/linkerd-policy-crds.yaml', import.meta.url), 'utf8'));
+/** The first schema check compiles kubernetes-models' type declarations (seconds on a busy machine). */
+const SCHEMA_TIMEOUT = 60_000;
 const API = 'natter-api';
 const LINK_PREVIEW = 'natter-link-preview';
 const DATABASE = 'natter-database';
@@ -43,9 +48,14 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(objects.filter((object) => object.kind === 'Service').length).toBeGreaterThanOrEqual(3);
   });
 
-  it('every object is valid against the Kubernetes schema, with no unknown fields', () => {
-    expect(validateManifests(objects)).toEqual({ errors: [], unknownKinds: [] });
-  });
+  it('every object is valid against the Kubernetes schema or its CRD schema, with no unknown fields', () => {
+    const linkerdKinds = ['policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1beta3 Server'];
+    const report = validateManifests(objects);
+    expect(report.errors).toEqual([]);
+    expect(report.unknownKinds.filter((kind) => !kind.endsWith('NetworkAuthentication'))).toEqual(linkerdKinds);
+    const custom = objects.filter((object) => object.apiVersion.startsWith('policy.linkerd.io/'));
+    expect(validateCustomResources(custom, LINKERD_CRD_SCHEMAS)).toEqual({ errors: [], unknownKinds: [] });
+  }, SCHEMA_TIMEOUT);
 
   it('carries no Secret data, no literal password and no credentials in URLs', () => {
     expect(findSecretMaterial(objects)).toEqual([]);
@@ -176,5 +186,5 @@ describe('profiles', () => {
     expect((devApp?.spec as { destination: { namespace: string } }).destination.namespace).toBe('natter-api');
     const report = validateManifests([devApp!, prodApp!]);
     expect(report).toEqual({ errors: [], unknownKinds: ['argoproj.io/v1alpha1 Application'] });
-  });
+  }, SCHEMA_TIMEOUT);
 });

@@ -7,7 +7,8 @@ function errorsOf(...objects: Manifest[]): string[] {
   return validateManifests(objects).errors;
 }
 
-describe('validateManifests', () => {
+/** The first call compiles kubernetes-models' type declarations (seconds on a busy machine). */
+describe('validateManifests', { timeout: 60_000 }, () => {
   it('accepts valid objects', () => {
     const report = validateManifests([deployment('web', { app: 'web' }), service('web', { app: 'web' }, [{ port: 80, targetPort: 8080 }])]);
     expect(report).toEqual({ errors: [], unknownKinds: [] });

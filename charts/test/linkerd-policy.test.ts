@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_VARIANTS, OUTSIDERS, clusterModel, manifestsOf, variantName } from './natter-cluster.js';
+import { mapSelectorMatches } from './toolkit/labels.js';
+import { type Manifest, findObject, podTemplates } from './toolkit/manifest.js';
+
+interface ServerSpec {
+  podSelector: { matchLabels: Record<string, string> };
+  port: string;
+  proxyProtocol: string;
+  accessPolicy: string;
+}
+
+const specOf = <T>(object: Manifest): T => object.spec as T;
+
+function authenticationsFor(objects: readonly Manifest[], server: string): Manifest[] {
+  return objects
+    .filter((object) => object.kind === 'AuthorizationPolicy')
+    .filter((policy) => specOf<{ targetRef: { kind: string; name: string } }>(policy).targetRef.name === server)
+    .flatMap((policy) => specOf<{ requiredAuthenticationRefs: { kind: string; name: string }[] }>(policy).requiredAuthenticationRefs)
+    .map((ref) => findObject(objects, ref.kind, ref.name));
+}
+
+describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('Linkerd authorization (%s)', (_, profile) => {
+  const objects = manifestsOf(profile);
+  const servers = objects.filter((object) => object.kind === 'Server');
+  const { evaluator, pods } = clusterModel(objects);
+
+  it('covers every port a Service exposes with a deny-by-default Server on a real container port', () => {
+    const templates = podTemplates(objects);
+    for (const server of servers) {
+      const spec = specOf<ServerSpec>(server);
+      expect(spec.accessPolicy).toBe('deny');
+      const selected = templates.filter((template) => mapSelectorMatches(spec.podSelector.matchLabels, template.labels));
+      expect(selected.length, server.metadata?.name).toBe(1);
+      expect(selected[0]!.spec.containers[0]!.ports?.map((port) => port.name)).toContain(spec.port);
+    }
+    const served = templates.filter((template) => template.spec.containers.some((container) => (container.ports ?? []).length > 0));
+    expect(servers.map((server) => server.metadata?.name).sort()).toEqual(served.map((template) => template.name).sort());
+  });
+
+  it('resolves every AuthorizationPolicy reference', () => {
+    for (const policy of objects.filter((object) => object.kind === 'AuthorizationPolicy')) {
+      const spec = specOf<{ targetRef: { kind: string; name: string }; requiredAuthenticationRefs: { kind: string; name: string }[] }>(policy);
+      findObject(objects, spec.targetRef.kind, spec.targetRef.name);
+      for (const ref of spec.requiredAuthenticationRefs) findObject(objects, ref.kind, ref.name);
+    }
+  });
+
+  it('authorizes exactly the identities the NetworkPolicies let through (the two layers agree)', () => {
+    for (const server of servers) {
+      const spec = specOf<ServerSpec>(server);
+      const target = Object.values(pods).find((pod) => mapSelectorMatches(spec.podSelector.matchLabels, pod.labels))!;
+      const port = target.ports.find((candidate) => candidate.name === spec.port)!.containerPort;
+      const identities = authenticationsFor(objects, server.metadata?.name ?? '')
+        .filter((auth) => auth.kind === 'MeshTLSAuthentication')
+        .flatMap((auth) => specOf<{ identityRefs: { name: string; namespace?: string }[] }>(auth).identityRefs)
+        .map((ref) => `${ref.namespace ?? 'natter-api'}/${ref.name}`)
+        .sort();
+      const allowedPeers = [...Object.values(pods), OUTSIDERS.ingressController]
+        .filter((peer) => peer !== target && evaluator.isAllowed(peer, target, { port }))
+        .map((peer) => (peer === OUTSIDERS.ingressController ? `ingress-nginx/${profile.ingress.controllerServiceAccount}` : `natter-api/${templateAccount(objects, peer.name)}`))
+        .sort();
+      expect(identities, server.metadata?.name).toEqual(allowedPeers);
+    }
+  });
+
+  it('admits unmeshed node-port clients to the API only where the node port exists', () => {
+    const networks = authenticationsFor(objects, 'natter-api').filter((auth) => auth.kind === 'NetworkAuthentication');
+    if (profile.apiNodePort === undefined) {
+      expect(networks).toEqual([]);
+    } else {
+      expect(networks.flatMap((auth) => specOf<{ networks: { cidr: string }[] }>(auth).networks.map((network) => network.cidr))).toEqual([...profile.nodePortClientCidrs]);
+    }
+  });
+});
+
+function templateAccount(objects: readonly Manifest[], name: string): string {
+  return podTemplates(objects).find((template) => template.name === name)?.spec.serviceAccountName ?? '<none>';
+}
