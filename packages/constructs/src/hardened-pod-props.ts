@@ -49,7 +49,8 @@ export interface HardenedPodProps {
    */
   readonly args?: readonly string[];
   /**
-   * Plain environment variables. Never put secret values here: use `secretFiles`.
+   * Plain environment variables. Never put secret values here: use `secretFiles`. Names ending in
+   * PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY or CREDENTIALS are rejected for that reason.
    * @default - none (add more with `addEnv`)
    */
   readonly env?: Readonly<Record<string, string>>;
@@ -128,7 +129,8 @@ export interface HardenedPodProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Annotations on the pod template (e.g. service-mesh settings).
+   * Annotations on the pod template (e.g. service-mesh settings). Annotations that would weaken
+   * confinement (legacy seccomp annotations, AppArmor `unconfined`) are rejected.
    * @default - none (add more with `addPodAnnotation`)
    */
   readonly podAnnotations?: Readonly<Record<string, string>>;

@@ -4,16 +4,14 @@ import { Construct } from 'constructs';
 import { ImagePullPolicy, type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
 import { assertAbsolutePath, assertDnsLabel, assertNoReservedKeys } from './names.js';
 import {
-  assertEnvName,
-  assertImage,
   containerSecurityContext,
   podSecurityContext,
   POD_ISOLATION,
-  renderEnv,
   resolveIdentity,
   resolveResources,
   type PodIdentity,
 } from './pod-hardening.js';
+import { assertImage, assertPlainEnvName, assertSafePodAnnotation, renderEnv } from './pod-inputs.js';
 import { assertDistinctVolumes, secretFilePath, secretVolumes, writableVolumes } from './pod-volumes.js';
 import type { IWorkload } from './workload.js';
 
@@ -113,7 +111,7 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
 
   /** Adds a plain environment variable to the main container. Never pass secret values. */
   public addEnv(name: string, value: string): void {
-    assertEnvName(name);
+    assertPlainEnvName(name);
     if (this.env.has(name)) {
       throw new Error(`environment variable '${name}' is already set on ${this.name}; set it once`);
     }
@@ -148,6 +146,7 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
 
   /** Adds an annotation to the pod template (e.g. `linkerd.io/inject`). */
   public addPodAnnotation(key: string, value: string): void {
+    assertSafePodAnnotation(key, value);
     if (this.podAnnotations.has(key)) {
       throw new Error(`pod annotation '${key}' is already set on ${this.name}; set it once`);
     }
@@ -161,7 +160,7 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
       throw new Error(`container name '${props.name}' is already used in ${this.name}; pick another name`);
     }
     assertImage(props.image ?? this.image);
-    Object.keys(props.env ?? {}).forEach(assertEnvName);
+    Object.keys(props.env ?? {}).forEach(assertPlainEnvName);
     this.initContainers.push(props);
   }
 

@@ -99,23 +99,3 @@ export function resolveResources(props: HardenedPodProps): k8s.ResourceRequireme
 function cpuCores(cpu: Cpu): number {
   return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) / 1000 : Number(cpu.amount);
 }
-
-/** Renders a plain-value env map, validating names. */
-export function renderEnv(env: ReadonlyMap<string, string>): k8s.EnvVar[] | undefined {
-  if (env.size === 0) {
-    return undefined;
-  }
-  return [...env].map(([name, value]) => ({ name, value }));
-}
-
-export function assertEnvName(name: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new Error(`environment variable name must match [A-Za-z_][A-Za-z0-9_]*, got '${name}'`);
-  }
-}
-
-export function assertImage(image: string): void {
-  if (image.trim() === '' || /\s/.test(image)) {
-    throw new Error(`image must be a non-empty image reference without spaces, got '${image}'`);
-  }
-}

@@ -205,6 +205,9 @@ describe('HardenedDeployment', () => {
       ['a writable directory is relative', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, writableDirectories: ['cache'] }), /must be an absolute path .* got 'cache'/],
       ['a container port is declared twice', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, ports: [{ name: 'http', number: 80 }, { name: 'alt', number: 80 }] }), /declared twice/],
       ['a container port is out of range', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, ports: [{ name: 'http', number: 70000 }] }), /between 1 and 65535, got 70000/],
+      ['an env var looks like it carries a secret', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { DATABASE_PASSWORD: 'x' } }), /'DATABASE_PASSWORD' looks like a secret.* pass the path in 'DATABASE_PASSWORD_FILE'/],
+      ['a pod annotation switches AppArmor off', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/web': 'unconfined' } }), /would weaken the pod's confinement/],
+      ['a legacy seccomp annotation is set', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' } }), /would weaken the pod's confinement/],
       ['an env name is invalid', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { 'BAD-NAME': 'x' } }), /environment variable name must match/],
     ];
     it.each(cases)('%s', (_name, build, message) => {
