@@ -24,8 +24,6 @@ import { spaceRoutes } from './routes/spaces.js';
 import { userRoutes } from './routes/users.js';
 import { scryptPasswordHashing, type PasswordHashing } from './security/password-hashing.js';
 import { createTokenService, type TokenService } from './security/tokens.js';
-import { PATH_ID } from './validation.js';
-import { fail } from './http-error.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -61,7 +59,6 @@ export function createApp(deps: AppDeps): Koa<NatterState> {
   const hosts = hostAllowlist({ hosts: config.allowedHosts }) as NatterMiddleware;
 
   const router = new Router<NatterState>();
-  router.param('spaceId', idParam).param('msgId', idParam);
   userRoutes(router, routeDeps);
   sessionRoutes(router, routeDeps);
   spaceRoutes(router, routeDeps);
@@ -102,11 +99,6 @@ export function createApp(deps: AppDeps): Koa<NatterState> {
 function requireKey(config: Config): Buffer {
   if (config.hmacKey === undefined) throw new Error('createApp needs config.hmacKey (HMAC_KEY_FILE) or a tokens service');
   return config.hmacKey;
-}
-
-async function idParam(id: string, ctx: Parameters<NatterMiddleware>[0], next: () => Promise<unknown>): Promise<unknown> {
-  if (!PATH_ID.test(id)) fail(404, 'not found');
-  return next();
 }
 
 /** Runs `stack` (and nothing after it) for the given paths; every other request passes on. */

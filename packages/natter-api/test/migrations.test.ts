@@ -1,3 +1,4 @@
+import './support/timeouts.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/db/migrations.js';
 import { MIGRATIONS } from '../src/db/schema.js';
@@ -7,7 +8,7 @@ describe('migrations', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
-  }, 60_000);
+  });
   afterAll(() => database?.close());
 
   it('when run, then every migration is recorded once', async () => {

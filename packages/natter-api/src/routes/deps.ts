@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import type { Clock, NatterContext } from '../context.js';
+import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { LinkPreviewClient } from '../link-preview/client.js';
 import type { PasswordHashing } from '../security/password-hashing.js';
 import type { TokenService } from '../security/tokens.js';
 import { fail } from '../http-error.js';
+import { PATH_ID } from '../validation.js';
 
 /** What route handlers work with. */
 export interface RouteDeps {
@@ -31,7 +32,14 @@ export function optionalStringField(ctx: NatterContext, name: string): string | 
   return value;
 }
 
-/** `:spaceId`/`:msgId` as numbers; the router has already checked their form. */
+/** First on routes with ids: an id that is not a BIGINT's digits makes the path unknown (404). */
+export const validPathIds: NatterMiddleware = async (ctx, next) => {
+  const params = (ctx as NatterContext & { params: Record<string, string> }).params;
+  if (!Object.values(params).every((value) => PATH_ID.test(value))) fail(404, 'not found');
+  await next();
+};
+
+/** `:spaceId`/`:msgId` as numbers; {@link validPathIds} has already checked their form. */
 export function pathId(ctx: NatterContext, name: string): number {
   return Number((ctx as NatterContext & { params: Record<string, string> }).params[name]);
 }

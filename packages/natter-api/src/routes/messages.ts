@@ -4,7 +4,7 @@ import { isForeignKeyViolation } from '../db/database.js';
 import { deleteMessage, findMessage, insertMessage, listMessageIds } from '../db/store.js';
 import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
 import { AUTHOR, characterCount, containsNul, MAX_MESSAGE_LENGTH } from '../validation.js';
-import { capabilityUri, DAY_MS, MINUTE_MS, pathId, stringField, type RouteDeps } from './deps.js';
+import { capabilityUri, DAY_MS, MINUTE_MS, pathId, stringField, validPathIds, type RouteDeps } from './deps.js';
 import { fail } from '../http-error.js';
 
 const MESSAGE_CAPABILITY_LIFETIME_MS = 5 * MINUTE_MS;
@@ -15,6 +15,7 @@ const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)
 export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): void {
   router.post(
     '/spaces/:spaceId/messages',
+    validPathIds,
     requireAuthentication(),
     requireScope('post_message'),
     requireCapability('w', deps),
@@ -47,6 +48,7 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
 
   router.get(
     '/spaces/:spaceId/messages/:msgId',
+    validPathIds,
     requireAuthentication(),
     requireScope('read_message'),
     requireCapability('r', deps),
@@ -61,6 +63,7 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
 
   router.get(
     '/spaces/:spaceId/messages',
+    validPathIds,
     requireAuthentication(),
     requireScope('list_messages'),
     requireCapability('r', deps),
@@ -91,6 +94,7 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
 
   router.delete(
     '/spaces/:spaceId/messages/:msgId',
+    validPathIds,
     requireAuthentication(),
     requireScope('delete_message'),
     requireCapability('d', deps),

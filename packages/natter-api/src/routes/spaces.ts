@@ -4,7 +4,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
 import { insertMemberRoles, insertSpace } from '../db/store.js';
 import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
 import { characterCount, containsNul, MAX_SPACE_NAME_LENGTH, ROLES, USERNAME } from '../validation.js';
-import { capabilityUri, DAY_MS, optionalStringField, pathId, stringField, type RouteDeps } from './deps.js';
+import { capabilityUri, DAY_MS, optionalStringField, pathId, stringField, validPathIds, type RouteDeps } from './deps.js';
 import { fail } from '../http-error.js';
 
 // The book's lifetime for a space's own capabilities: effectively permanent, but still checked.
@@ -50,6 +50,7 @@ export function spaceRoutes(router: Router<NatterState>, deps: RouteDeps): void 
 
   router.post(
     '/spaces/:spaceId/members',
+    validPathIds,
     requireAuthentication(),
     requireScope('add_member'),
     // No capability is ever issued for …/members itself: the space's own `rwd` capability
