@@ -9,10 +9,13 @@ export interface Measurement {
   readonly previewRequests: number;
 }
 
+export const FLOOR_SCENARIO = 'bare floor (Koa + 1 SELECT)';
+
 export interface ReportContext {
   readonly database: string;
   readonly connections: number;
   readonly durationSeconds: number;
+  readonly rounds: number;
   readonly previewDelayMs: number;
   readonly logLevel: string;
 }
@@ -31,8 +34,47 @@ interface Goal {
 
 const ratio = (value: number) => `${value.toFixed(2)}x`;
 
-function find(measurements: readonly Measurement[], name: string, auth: Measurement['auth']): Measurement {
-  const found = measurements.find((measurement) => measurement.name === name && measurement.auth === auth);
+/** One scenario over all rounds: the median of each figure, the sums of the counts. */
+interface Summary extends Measurement {
+  readonly runs: number;
+  readonly problems: readonly string[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function summarise(measurements: readonly Measurement[]): Summary[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const measurement of measurements) {
+    const key = `${measurement.name}\u0000${measurement.auth}`;
+    groups.set(key, [...(groups.get(key) ?? []), measurement]);
+  }
+  return [...groups.values()].map((runs) => {
+    const pick = (field: keyof LoadFigures) => runs.map((run) => run.figures[field]);
+    const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+    return {
+      name: runs[0]!.name,
+      auth: runs[0]!.auth,
+      runs: runs.length,
+      figures: {
+        requestsPerSecond: median(pick('requestsPerSecond')),
+        meanMs: median(pick('meanMs')),
+        p50Ms: median(pick('p50Ms')),
+        p99Ms: median(pick('p99Ms')),
+        requests: sum(pick('requests')),
+        failures: sum(pick('failures')),
+      },
+      previewRequests: sum(runs.map((run) => run.previewRequests)),
+      problems: runs.flatMap(problems),
+    };
+  });
+}
+
+function find(summaries: readonly Summary[], name: string, auth: Measurement['auth']): Summary {
+  const found = summaries.find((summary) => summary.name === name && summary.auth === auth);
   if (found === undefined) throw new Error(`no measurement "${name}" (${auth})`);
   return found;
 }
@@ -56,8 +98,8 @@ function problems(measurement: Measurement): string[] {
   return found;
 }
 
-function goals(measurements: readonly Measurement[]): Goal[] {
-  const floor = find(measurements, 'bare floor (Koa + 1 SELECT)', 'none');
+function goals(measurements: readonly Summary[]): Goal[] {
+  const floor = find(measurements, FLOOR_SCENARIO, 'none');
   const result: Goal[] = [];
   for (const auth of ['Bearer', 'Basic'] as const) {
     const none = find(measurements, 'no links', auth);
@@ -85,8 +127,9 @@ function table(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-export function formatReport(measurements: readonly Measurement[], context: ReportContext): Report {
-  const floor = find(measurements, 'bare floor (Koa + 1 SELECT)', 'none');
+export function formatReport(runs: readonly Measurement[], context: ReportContext): Report {
+  const measurements = summarise(runs);
+  const floor = find(measurements, FLOOR_SCENARIO, 'none');
   const rows = [
     ['scenario', 'auth', 'req/s', 'x floor', 'mean ms', 'p50 ms', 'p99 ms', 'requests', 'previews fetched', 'problems'],
     ...measurements.map((measurement) => {
@@ -101,15 +144,15 @@ export function formatReport(measurements: readonly Measurement[], context: Repo
         String(figures.p99Ms),
         String(figures.requests),
         String(measurement.previewRequests),
-        problems(measurement).join('; ') || '-',
+        measurement.problems.join('; ') || '-',
       ];
     }),
   ];
   const verdicts = goals(measurements).map((goal) => `${goal.passes ? 'PASS' : 'MISS'}  ${goal.description}: ${ratio(goal.value)}`);
-  const invalid = measurements.filter((measurement) => problems(measurement).length > 0);
+  const invalid = measurements.filter((measurement) => measurement.problems.length > 0);
   const text = [
     `Natter API benchmark — database: ${context.database}, ${context.connections} connections, ` +
-      `${context.durationSeconds} s per steady run, link-preview stub delay ${context.previewDelayMs} ms, LOG_LEVEL=${context.logLevel}`,
+      `${context.rounds} interleaved rounds (medians shown), ${context.durationSeconds} s per steady run, link-preview stub delay ${context.previewDelayMs} ms, LOG_LEVEL=${context.logLevel}`,
     '',
     table(rows),
     '',

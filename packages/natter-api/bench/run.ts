@@ -7,7 +7,8 @@
  *
  * Database: real PostgreSQL when NATTER_TEST_DATABASE_URL (or DATABASE_URL) names a superuser
  * URL — a throwaway database and roles are created and dropped — else the embedded database.
- * Tuning: BENCH_DURATION_SECONDS (5), BENCH_CONNECTIONS (16), BENCH_LOG_LEVEL (info, as deployed).
+ * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16),
+ * BENCH_LOG_LEVEL (info, as deployed).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,15 +23,23 @@ import { request } from '../../../scripts/lib/http.js';
 import { baseEnvironment, freePort, startService, type ServiceProcess } from '../../../scripts/lib/service-process.js';
 import { runLoad, type LoadFigures } from './load.js';
 import { startPreviewStub } from './preview-stub.js';
-import { formatReport, type Measurement } from './report.js';
+import { FLOOR_SCENARIO, formatReport, type Measurement } from './report.js';
 import { createIdentity, postMessage, postMessages, textWithLinks, type BenchIdentity } from './seed.js';
 
 const PREVIEW_DELAY_MS = 100;
-const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '5');
+const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '3');
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? '16');
 const logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'info';
 // Cold runs read each message once; enough messages for a few seconds of load.
-const COLD_MESSAGES = { Bearer: 400, Basic: 120 } as const;
+const COLD_MESSAGES = { Bearer: 300, Basic: 40 } as const;
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
+
+interface Scenario {
+  readonly name: string;
+  readonly auth: Measurement['auth'];
+  /** Seeds what the round needs (outside the measurement) and returns the measured load. */
+  prepare(round: number): Promise<() => Promise<LoadFigures>>;
+}
 
 // The test-database helper reads NATTER_TEST_DATABASE_URL; accept DATABASE_URL as its alias here.
 if (process.env['NATTER_TEST_DATABASE_URL'] === undefined && process.env['DATABASE_URL'] !== undefined) {
@@ -98,38 +107,58 @@ async function main(): Promise<number> {
   });
   cleanups.push(() => floor.stop());
 
-  const measurements: Measurement[] = [];
-  const measure = async (
-    name: string,
-    auth: Measurement['auth'],
-    load: () => Promise<LoadFigures>,
-  ): Promise<void> => {
-    const stubBefore = stub.requests();
-    const figures = await load();
-    const measurement = { name, auth, figures, previewRequests: stub.requests() - stubBefore };
-    measurements.push(measurement);
-    console.error(`measured ${name} (${auth}): ${figures.requestsPerSecond.toFixed(0)} req/s, p99 ${figures.p99Ms} ms`);
-  };
-  const steady = (url: string, path: string, authorization?: string) => () =>
-    runLoad({ url, headers: authorization === undefined ? {} : { authorization }, connections, path, durationSeconds });
+  const headersFor = (auth: Measurement['auth']): Record<string, string> =>
+    auth === 'none' ? {} : { authorization: auth === 'Bearer' ? identity.bearer : identity.basic };
+  const steady = (url: string, path: string, auth: Measurement['auth']) => () =>
+    runLoad({ url, headers: headersFor(auth), connections, path, durationSeconds });
   const floorPath = `/spaces/${plain.spaceId}/messages/${plain.msgId}`;
+
+  const scenarios: Scenario[] = [{ name: FLOOR_SCENARIO, auth: 'none', prepare: async () => steady(floor.url, floorPath, 'none') }];
+  for (const auth of ['Bearer', 'Basic'] as const) {
+    scenarios.push({
+      name: 'no links',
+      auth,
+      // A fresh capability each round: read capabilities live 5 minutes.
+      prepare: async () => steady(api.url, (await postMessage(api.url, identity, textWithLinks('none', 0))).uri, auth),
+    });
+    for (const links of [1, 3]) {
+      const label = `${links} link${links > 1 ? 's' : ''}`;
+      scenarios.push({
+        name: `${label}, cold cache`,
+        auth,
+        prepare: async (round) => {
+          // Messages nobody has read, with links nobody has previewed: every read misses the cache.
+          const text = (index: number) => textWithLinks(`${auth}-${links}-${round}-${index}`, links);
+          const cold = await postMessages(api.url, identity, COLD_MESSAGES[auth], text);
+          return () => runLoad({ url: api.url, headers: headersFor(auth), connections, paths: cold.map((message) => message.uri) });
+        },
+      });
+      scenarios.push({
+        name: `${label}, warm cache`,
+        auth,
+        prepare: async (round) => {
+          const warm = await postMessage(api.url, identity, textWithLinks(`${auth}-${links}-${round}-warm`, links));
+          await primeCache(api.url, warm.uri, identity);
+          return steady(api.url, warm.uri, auth);
+        },
+      });
+    }
+  }
 
   // Warm-up (JIT, connection pools), not reported.
   await runLoad({ url: floor.url, headers: {}, connections, path: floorPath, durationSeconds: 2 });
-  await runLoad({ url: api.url, headers: { authorization: identity.bearer }, connections, path: plain.uri, durationSeconds: 2 });
+  await runLoad({ url: api.url, headers: headersFor('Bearer'), connections, path: plain.uri, durationSeconds: 2 });
 
-  await measure('bare floor (Koa + 1 SELECT)', 'none', steady(floor.url, floorPath));
-  for (const auth of ['Bearer', 'Basic'] as const) {
-    const authorization = auth === 'Bearer' ? identity.bearer : identity.basic;
-    await measure('no links', auth, steady(api.url, plain.uri, authorization));
-    for (const links of [1, 3]) {
-      const cold = await postMessages(api.url, identity, COLD_MESSAGES[auth], (index) => textWithLinks(`${auth}-${links}-${index}`, links));
-      await measure(`${links} link${links > 1 ? 's' : ''}, cold cache`, auth, () =>
-        runLoad({ url: api.url, headers: { authorization }, connections, paths: cold.map((message) => message.uri) }),
-      );
-      const warm = await postMessage(api.url, identity, textWithLinks(`${auth}-${links}-warm`, links));
-      await primeCache(api.url, warm.uri, identity);
-      await measure(`${links} link${links > 1 ? 's' : ''}, warm cache`, auth, steady(api.url, warm.uri, authorization));
+  // Rounds interleave the scenarios, so a burst of load from elsewhere hits all of them alike;
+  // the report takes each scenario's median.
+  const measurements: Measurement[] = [];
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const scenario of scenarios) {
+      const load = await scenario.prepare(round);
+      const stubBefore = stub.requests();
+      const figures = await load();
+      measurements.push({ name: scenario.name, auth: scenario.auth, figures, previewRequests: stub.requests() - stubBefore });
+      console.error(`round ${round}/${rounds} ${scenario.name} (${scenario.auth}): ${figures.requestsPerSecond.toFixed(0)} req/s, mean ${figures.meanMs.toFixed(0)} ms`);
     }
   }
 
@@ -137,6 +166,7 @@ async function main(): Promise<number> {
     database: database?.kind ?? 'embedded',
     connections,
     durationSeconds,
+    rounds,
     previewDelayMs: PREVIEW_DELAY_MS,
     logLevel,
   });
