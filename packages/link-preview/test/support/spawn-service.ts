@@ -3,7 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TSX = join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
+/**
+ * `node --import tsx <script>` rather than the tsx CLI: one process, so SIGTERM reaches the service
+ * itself (the CLI wrapper runs the script in a child process).
+ */
+export const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'] as const;
 
 export interface SpawnedService {
   readonly child: ChildProcess;
@@ -21,7 +25,8 @@ export interface Exited {
 }
 
 function launch(script: string, args: string[], env: Record<string, string>): { child: ChildProcess; out: string[]; err: string[] } {
-  const child = spawn(TSX, [join(PACKAGE_DIR, script), ...args], {
+  const [node, ...nodeArgs] = NODE_WITH_TSX;
+  const child = spawn(node, [...nodeArgs, join(PACKAGE_DIR, script), ...args], {
     cwd: PACKAGE_DIR,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
