@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NGINX_ANNOTATION_PREFIX, validateIngressAnnotations } from './ingress-annotations.js';
-import { assertAbsolutePath, assertDnsLabel } from './names.js';
+import { assertAbsolutePath, assertDnsLabel, assertDnsSubdomain } from './names.js';
 import type { WorkloadService } from './workload-service.js';
 
 /** Props of HardenedIngress. */
@@ -60,7 +60,7 @@ export class HardenedIngress extends Construct {
     if (!HOST.test(props.host)) {
       throw new Error(`host must be a fully qualified lower-case DNS name without wildcards, got '${props.host}'`);
     }
-    assertDnsLabel('tlsSecretName', props.tlsSecretName);
+    assertDnsSubdomain('tlsSecretName', props.tlsSecretName);
     const path = props.path ?? '/';
     if (path !== '/') {
       assertAbsolutePath('path', path);

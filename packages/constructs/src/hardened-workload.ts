@@ -2,7 +2,7 @@ import { Chart, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ImagePullPolicy, type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
-import { assertAbsolutePath, assertDnsLabel, assertNoReservedKeys } from './names.js';
+import { assertAbsolutePath, assertDnsLabel, assertDnsSubdomain, assertNoReservedKeys } from './names.js';
 import {
   containerSecurityContext,
   podSecurityContext,
@@ -123,7 +123,7 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
    * e.g. to inject it as `DATABASE_PASSWORD_FILE`. Mounting the same key twice returns the same path.
    */
   public mountSecretFile(file: SecretFile): string {
-    assertDnsLabel('secretName', file.secretName);
+    assertDnsSubdomain('secretName', file.secretName);
     if (!/^[-._a-zA-Z0-9]+$/.test(file.key) || file.key === '.' || file.key === '..') {
       throw new Error(`secret key must consist of letters, digits, '-', '_' or '.', got '${file.key}'`);
     }

@@ -14,6 +14,16 @@ export function assertDnsLabel(what: string, value: string): void {
   }
 }
 
+/** Throws unless `value` is an RFC 1123 subdomain (the form Secret and most object names take). */
+export function assertDnsSubdomain(what: string, value: string): void {
+  const labels = value.split('.');
+  if (value.length > 253 || labels.some((label) => !DNS_LABEL.test(label) || label.length > 63)) {
+    throw new Error(
+      `${what} must be a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253), got '${value}'`,
+    );
+  }
+}
+
 /** Throws unless `value` is an RFC 1035 label, the stricter form Service names need. */
 export function assertServiceName(what: string, value: string): void {
   if (value.length > 63 || !DNS_1035_LABEL.test(value)) {

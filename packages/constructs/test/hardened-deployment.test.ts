@@ -82,6 +82,19 @@ describe('HardenedDeployment', () => {
     });
   });
 
+  it('mounts a Secret whose name has dots under a valid volume name', () => {
+    const chart = chartIn();
+    const web = new HardenedDeployment(chart, 'web', { image: IMAGE, secretFiles: [{ secretName: 'tls.example', key: 'tls.key' }] });
+    const spec = podSpec(only(synth(chart), 'Deployment'));
+    expect(web.secretFilePath('tls.example', 'tls.key')).toBe('/var/run/secrets/app/tls.example/tls.key');
+    expect(spec.volumes[1].name).toBe('secret-tls-example');
+    expect(spec.containers[0].volumeMounts[1]).toEqual({
+      name: 'secret-tls-example',
+      mountPath: '/var/run/secrets/app/tls.example',
+      readOnly: true,
+    });
+  });
+
   it('adds emptyDirs for declared writable directories', () => {
     const chart = chartIn();
     new HardenedDeployment(chart, 'web', {
@@ -212,6 +225,18 @@ describe('HardenedDeployment', () => {
     ];
     it.each(cases)('%s', (_name, build, message) => {
       expect(build).toThrow(message);
+    });
+
+    it('a secret name is not a DNS subdomain', () => {
+      const web = new HardenedDeployment(chartIn(), 'web', { image: IMAGE });
+      expect(() => web.mountSecretFile({ secretName: 'DB_Secret', key: 'password' })).toThrow(
+        /secretName must be a DNS subdomain .* got 'DB_Secret'/,
+      );
+    });
+
+    it('a secret key tries to leave its directory', () => {
+      const web = new HardenedDeployment(chartIn(), 'web', { image: IMAGE });
+      expect(() => web.mountSecretFile({ secretName: 'db', key: '../etc' })).toThrow(/secret key must consist of/);
     });
 
     it('an env var is set twice', () => {

@@ -88,7 +88,7 @@ describe('HardenedIngress', () => {
         /pass either meshUpstream or the 'nginx.ingress.kubernetes.io\/upstream-vhost' annotation, not both/,
       ],
       ['the path is not absolute', { path: 'api' }, /path must be an absolute path/],
-      ['the TLS secret name is invalid', { tlsSecretName: 'TLS' }, /tlsSecretName must be a DNS label/],
+      ['the TLS secret name is invalid', { tlsSecretName: 'TLS' }, /tlsSecretName must be a DNS subdomain .* got 'TLS'/],
     ] as Array<[string, Partial<HardenedIngressProps>, RegExp]>)('%s', (_name, props, message) => {
       expect(() => ingressWith(props)).toThrow(message);
     });
