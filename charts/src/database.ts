@@ -99,6 +99,9 @@ export class Migration extends Construct {
       secretFiles: [SECRETS.databaseOwner, SECRETS.databaseApiUser],
       secretsDirectory: SECRETS_DIRECTORY,
       podAnnotations: { ...MESH_POD_ANNOTATIONS, ...NATIVE_SIDECAR_ANNOTATION },
+      // With plain `kubectl apply` the Job starts with the database; exponential back-off
+      // (10 s … 320 s) covers its first start, activeDeadlineSeconds still caps the whole run.
+      backoffLimit: 6,
     });
     this.workload.addEnv('DATABASE_OWNER_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key));
     this.workload.addEnv('DATABASE_API_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
