@@ -106,19 +106,10 @@ export class NatterChart extends Chart {
 
   private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {
     const workload = new HardenedDeployment(this, 'LinkPreview', {
+      ...meshedHttpServer(profile, address, '/health'),
       name: WORKLOAD_NAMES.linkPreview,
       image: profile.images.linkPreview,
-      imagePullPolicy: profile.imagePullPolicy,
-      replicas: profile.replicas,
-      ports: [{ name: 'http', number: address.port }],
-      env: {
-        PORT: String(address.port),
-        LOG_LEVEL: profile.logLevel,
-        ALLOWED_HOSTS: address.inClusterHosts.join(','),
-      },
-      readinessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 5 }),
-      livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
-      podAnnotations: MESH_POD_ANNOTATIONS,
+      env: { PORT: String(address.port), LOG_LEVEL: profile.logLevel, ALLOWED_HOSTS: address.inClusterHosts.join(',') },
     });
     return { workload, service: workload.exposeViaService({ name: address.name, port: address.port }) };
   }
@@ -129,11 +120,10 @@ export class NatterChart extends Chart {
   ): { workload: HardenedDeployment; service: WorkloadService } {
     const address = addresses.api;
     const workload = new HardenedDeployment(this, 'Api', {
+      // /ready fails while the database is unreachable; /health (liveness) only says the process is alive.
+      ...meshedHttpServer(profile, address, '/ready'),
       name: WORKLOAD_NAMES.api,
       image: profile.images.natterApi,
-      imagePullPolicy: profile.imagePullPolicy,
-      replicas: profile.replicas,
-      ports: [{ name: 'http', number: address.port }],
       env: {
         PORT: String(address.port),
         LOG_LEVEL: profile.logLevel,
@@ -151,10 +141,6 @@ export class NatterChart extends Chart {
       // scrypt (N=32768, r=8) needs 32 MiB per concurrent hash.
       memoryRequest: Size.mebibytes(256),
       memoryLimit: Size.mebibytes(512),
-      // /ready fails while the database is unreachable; /health only says the process is alive.
-      readinessProbe: Probe.httpGet('/ready', { hostHeader: address.probeHost, periodSeconds: 5 }),
-      livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
-      podAnnotations: MESH_POD_ANNOTATIONS,
     });
     workload.addEnv('DATABASE_PASSWORD_FILE', workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
     workload.addEnv('HMAC_KEY_FILE', workload.secretFilePath(SECRETS.hmacKey.secretName, SECRETS.hmacKey.key));
@@ -238,6 +224,21 @@ export function authorizeMesh(
     clients: [{ serviceAccount: profile.ingress.controllerServiceAccount, namespace: profile.ingress.controllerNamespace }],
     unmeshedNetworks: profile.apiNodePort === undefined ? [] : profile.nodePortClientCidrs,
   });
+}
+
+/**
+ * What both HTTP services share: the profile's pull policy and replicas, one `http` port, probes
+ * that send the Host header the service's allowlist accepts, and the mesh annotations.
+ */
+function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readinessPath: string) {
+  return {
+    imagePullPolicy: profile.imagePullPolicy,
+    replicas: profile.replicas,
+    ports: [{ name: 'http', number: address.port }],
+    readinessProbe: Probe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
+    livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
+    podAnnotations: MESH_POD_ANNOTATIONS,
+  } as const;
 }
 
 /** The API answers to its in-cluster names and the public host (with the node port in dev). */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PROFILES, selectProfiles } from '../src/profiles.js';
 import { synthesizeAll, synthesizeProfile } from '../src/synth.js';
 import { parseManifests } from './toolkit/manifest.js';
+import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
 
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 
@@ -29,6 +30,16 @@ describe('dist/', () => {
 
   it('puts dev at the top (what `kubectl apply -f dist/` deploys) and prod and Argo CD below', () => {
     expect(fresh.map((file) => file.path)).toEqual(['natter.k8s.yaml', 'prod/natter.k8s.yaml', 'argocd/natter-dev.k8s.yaml', 'argocd/natter-prod.k8s.yaml']);
+  });
+
+  it('holds no Secret object, no secret material and no known test password in any file on disk', () => {
+    for (const path of yamlFilesUnder(DIST)) {
+      const text = readFileSync(join(DIST, path), 'utf8');
+      const objects = parseManifests(text);
+      expect(objects.filter((object) => object.kind === 'Secret'), path).toEqual([]);
+      expect(findSecretMaterial(objects), path).toEqual([]);
+      expect(findLiterals(text, ['natter-ci', 'hunter2', 'BEGIN PRIVATE KEY', 'stringData']), path).toEqual([]);
+    }
   });
 
   it('parses back to the objects that were synthesized', () => {
