@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../bundle.js';
+import { request } from '../lib/http.js';
+import { baseEnvironment, freePort, nodeArguments } from '../lib/service-process.js';
+
+interface DevRun {
+  readonly child: ChildProcess;
+  readonly apiUrl: string;
+  readonly linkPreviewUrl: string;
+  readonly secretsPath: string;
+  output(): string;
+}
+
+const running: ChildProcess[] = [];
+
+/** CI's superuser URL of a real PostgreSQL server; the real-database case runs only with it. */
+const SUPERUSER_URL = process.env['NATTER_TEST_DATABASE_URL'];
+interface SqlClient {
+  connect(): Promise<void>;
+  query<Row = unknown>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  end(): Promise<void>;
+}
+// `pg` is a dependency of the API package, not of the repository root.
+const pg = createRequire(join(REPO_ROOT, 'packages/natter-api/package.json'))('pg') as {
+  Client: new (options: { connectionString: string }) => SqlClient;
+};
+
+async function asSuperuser<T>(database: string | undefined, work: (client: SqlClient) => Promise<T>): Promise<T> {
+  const url = new URL(SUPERUSER_URL!);
+  if (database !== undefined) url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts `scripts/dev.ts` as `npm run dev` does and waits for its banner. */
+async function startDev(args: string[], env: Record<string, string | undefined> = {}): Promise<DevRun> {
+  const child = spawn(process.execPath, nodeArguments(join(REPO_ROOT, 'scripts/dev.ts'), args), {
+    cwd: REPO_ROOT,
+    env: { ...baseEnvironment(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  const lines: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
+  const banner = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      if (line === 'Ctrl-C stops everything.') resolve(lines.join('\n'));
+    });
+    child.once('exit', (code) => reject(new Error(`dev exited with ${code} before its banner:\n${lines.join('\n')}`)));
+  });
+  const field = (pattern: RegExp) => {
+    const value = pattern.exec(banner)?.[1];
+    if (value === undefined) throw new Error(`banner lacks ${pattern}:\n${banner}`);
+    return value;
+  };
+  return {
+    child,
+    apiUrl: field(/^ {2}API\s+(http:\/\/\S+)/m),
+    linkPreviewUrl: field(/^ {2}link-preview\s+(http:\/\/\S+)/m),
+    secretsPath: field(/^ {2}secrets\s+(\S+)/m),
+    output: () => lines.join('\n'),
+  };
+}
+
+async function refusesConnections(url: string): Promise<boolean> {
+  try {
+    await request(`${url}/health`, { timeoutMs: 2000 });
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+  }
+}
+
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+describe('npm run dev', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'when started, then both services answer on loopback with the advertised Hosts, and %s stops them all with exit code 0',
+    async (signal) => {
+      const port = await freePort();
+      const dev = await startDev(['--port', String(port)]);
+      expect(dev.apiUrl).toBe(`http://127.0.0.1:${port}`);
+
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `api.natter.local:${port}`]) {
+        expect((await request(`${dev.apiUrl}/health`, { headers: { host } })).status, host).toBe(200);
+      }
+      expect((await request(`${dev.apiUrl}/health`, { headers: { host: 'api.natter.local:30567' } })).status).toBe(400);
+      const created = await request(`${dev.apiUrl}/users`, { json: { username: 'test', password: 'password' } });
+      expect(created.status).toBe(201);
+      expect(created.json()).toEqual({ username: 'test' });
+      expect((await request(`${dev.linkPreviewUrl}/health`)).status).toBe(200);
+      expect(existsSync(join(dev.secretsPath, 'hmac-key'))).toBe(true);
+
+      dev.child.kill(signal);
+      const [code] = (await once(dev.child, 'exit')) as [number | null];
+      expect(code, dev.output()).toBe(0);
+      expect(await refusesConnections(dev.apiUrl)).toBe(true);
+      expect(await refusesConnections(dev.linkPreviewUrl)).toBe(true);
+      expect(existsSync(dev.secretsPath)).toBe(false);
+      expect(dev.output()).toMatch(/api stopped \(exit code 0\)/);
+      expect(dev.output()).toMatch(/link-preview stopped \(exit code 0\)/);
+    },
+  );
+
+  it('when the port is taken, then it says so and exits 2 without starting anything', async () => {
+    const port = await freePort();
+    const blocker = (await import('node:net')).createServer().listen(port, '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const child = spawn(process.execPath, nodeArguments(join(REPO_ROOT, 'scripts/dev.ts'), ['--port', String(port)]), {
+        cwd: REPO_ROOT,
+        env: baseEnvironment(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running.push(child);
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(2);
+      expect(stderr).toContain(`port ${port} on 127.0.0.1 is not free`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it.runIf(SUPERUSER_URL !== undefined)(
+    'when DATABASE_URL names a real PostgreSQL database, then it migrates as that owner and the API connects as the least-privileged role',
+    async () => {
+      const suffix = randomBytes(5).toString('hex');
+      const database = `natter_dev_${suffix}`;
+      const apiUser = `natter_dev_api_${suffix}`;
+      await asSuperuser(undefined, (admin) => admin.query(`CREATE DATABASE ${database}`));
+      try {
+        const url = new URL(SUPERUSER_URL!);
+        url.pathname = `/${database}`;
+        const port = await freePort();
+        const dev = await startDev(['--port', String(port)], { DATABASE_URL: url.href, DATABASE_API_USER: apiUser });
+        expect(dev.output()).toContain(`PostgreSQL ${url.hostname}:${url.port || 5432}/${database} (API connects as ${apiUser})`);
+        expect((await request(`${dev.apiUrl}/users`, { json: { username: 'realdb', password: 'password' } })).status).toBe(201);
+        const { users, sessions } = await asSuperuser(database, async (client) => ({
+          users: (await client.query<{ user_id: string }>('SELECT user_id FROM users')).rows.map((row) => row.user_id),
+          sessions: (await client.query<{ usename: string }>('SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])).rows.map((row) => row.usename),
+        }));
+        expect(users).toEqual(['realdb']);
+        expect(sessions).toEqual([apiUser]);
+        dev.child.kill('SIGTERM');
+        const [code] = (await once(dev.child, 'exit')) as [number | null];
+        expect(code, dev.output()).toBe(0);
+      } finally {
+        await asSuperuser(undefined, async (admin) => {
+          await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+          await admin.query(`DROP ROLE IF EXISTS ${apiUser}`);
+        });
+      }
+    },
+  );
+});
