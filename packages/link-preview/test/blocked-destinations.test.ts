@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLinkPreviewer, PreviewError, type LinkPreviewer } from '../src/preview/index.js';
 import { startDnsServer, type LoopbackDnsServer } from './support/dns-server.js';
 import { html, startFixture, type FixtureServer } from './support/fixture-server.js';
+import { captureLogger } from './support/capture-logger.js';
 import { guardNetwork } from './support/network-guard.js';
 
 /** One sample address from every range the issue lists, with the range it stands for. */
@@ -138,6 +139,46 @@ describe('the connect guard used above', () => {
     } finally {
       previewer.close();
       network.restore();
+    }
+  });
+});
+
+describe('audit trail of refusals', () => {
+  it('when a destination is refused, then the log names the host, address and range while the error does not', async () => {
+    const dns = await startDnsServer((name, type) => (type === 'A' ? ['169.254.169.254'] : []));
+    const network = guardNetwork();
+    const { logger, lines } = captureLogger();
+    const previewer = createLinkPreviewer({ lookup: dns.lookup, logger });
+    try {
+      const error = await refusal(previewer, 'http://metadata.test/');
+      expect(JSON.stringify(error)).not.toContain('169.254');
+      expect(lines()).toContainEqual(
+        expect.objectContaining({ level: 'warn', event: 'destination_refused', hostname: 'metadata.test', address: '169.254.169.254', range: 'link-local' }),
+      );
+      expect(network.attempts).toEqual([]);
+    } finally {
+      previewer.close();
+      network.restore();
+      await dns.close();
+    }
+  });
+});
+
+describe('IPv6 fixtures', () => {
+  it('when ::1 is explicitly allowed, then an IPv6 literal and an AAAA-only name are fetched over IPv6', async () => {
+    const fixture = await startFixture(html('<title>six</title>'), { host: '::1' });
+    const dns = await startDnsServer((name, type) => (type === 'AAAA' ? ['::1'] : []));
+    const network = guardNetwork();
+    const previewer = createLinkPreviewer({ lookup: dns.lookup, allowedFixtureRanges: ['::1/128'], allowedPorts: [fixture.port] });
+    try {
+      expect((await previewer.preview(`http://[::1]:${fixture.port}/`)).title).toBe('six');
+      expect((await previewer.preview(`http://six.test:${fixture.port}/`)).title).toBe('six');
+      expect(network.attempts.map((attempt) => attempt.address)).toEqual(['::1', '::1']);
+    } finally {
+      previewer.close();
+      network.restore();
+      await fixture.close();
+      await dns.close();
     }
   });
 });
