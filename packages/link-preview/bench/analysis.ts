@@ -1,5 +1,5 @@
 import type { CellMeasurement } from './protocol.js';
-import type { CellResult } from './run-cell.js';
+import type { CellResult } from './run-block.js';
 import type { BenchPage } from './pages.js';
 import type { EndToEndResult } from './end-to-end.js';
 

@@ -8,17 +8,20 @@ function extraNodeFlags(): string[] {
   return (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter((flag) => flag !== '');
 }
 
-/** Forks a TypeScript module of the bench (through tsx) with an IPC channel. */
+/**
+ * Forks a TypeScript module (through tsx) with an IPC channel. `modulePath` is relative to bench/.
+ * Only `measured` processes get BENCH_NODE_OPTIONS.
+ */
 export function forkTypeScript(
   modulePath: string,
   args: readonly string[],
-  options: { measured: boolean; env?: NodeJS.ProcessEnv; quiet?: boolean },
+  options: { measured: boolean; env?: NodeJS.ProcessEnv; stdout?: 'inherit' | 'ignore' | 'pipe' },
 ): ChildProcess {
   return fork(fileURLToPath(new URL(modulePath, import.meta.url)), [...args], {
     cwd: PACKAGE_DIR,
     execArgv: ['--import', 'tsx', ...(options.measured ? extraNodeFlags() : [])],
     env: options.env ?? process.env,
-    stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'],
   });
 }
 
@@ -43,9 +46,22 @@ export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) =
   });
 }
 
-/** Ends a child we started and waits for it to be gone. */
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/**
+ * Ends a child we started and waits for it to be gone. With `graceMs` it first waits that long
+ * for the child to exit by itself (so `--cpu-prof` can write its profile).
+ */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 0): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  if (graceMs > 0) {
+    const exitedByItself = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), graceMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (exitedByItself) return;
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
   const forced = setTimeout(() => child.kill('SIGKILL'), 5000);

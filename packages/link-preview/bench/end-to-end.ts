@@ -1,13 +1,15 @@
 /**
- * The running service under load: a bench-only launcher starts the real app (the same
- * createApp/serve path as production) with the loopback fixture allowance, then autocannon drives
- * `GET /preview?url=…` at a fixed concurrency.
+ * The running service under load: the test launcher (test/support/serve-with-fixture-allowance.ts,
+ * the same parseConfig → createApp → serve path as src/server.ts plus the loopback fixture
+ * allowance, which only that launcher can switch on) runs in its own process, and autocannon drives
+ * `GET /preview?url=…` at a fixed number of connections.
  */
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { forkTypeScript, nextMessage, stopChild } from './child-processes.js';
+import { forkTypeScript, stopChild } from './child-processes.js';
 import { loadExpected, type BenchPage } from './pages.js';
 
 export interface EndToEndResult {
@@ -34,15 +36,48 @@ export interface EndToEndOptions {
   readonly durationSeconds: number;
 }
 
-const LAUNCHER = './service-launcher.ts';
+const LAUNCHER = '../test/support/serve-with-fixture-allowance.ts';
 /** The Host header the chart puts on the allowlist; sent on every request, as the Natter API does. */
 const SERVICE_HOST = 'natter-link-preview-service:4567';
-export const SERVICE_SOURCES = ['../src/app.ts', '../src/server.ts'];
 
-/** Why the end-to-end part cannot run yet, or undefined when it can. */
+/** Why the end-to-end part cannot run, or undefined when it can. */
 export function endToEndUnavailable(): string | undefined {
-  const missing = SERVICE_SOURCES.filter((path) => !existsSync(fileURLToPath(new URL(path, import.meta.url))));
-  return missing.length > 0 ? `service not present (${missing.join(', ')} missing)` : undefined;
+  return existsSync(fileURLToPath(new URL(LAUNCHER, import.meta.url))) ? undefined : `${LAUNCHER} is missing`;
+}
+
+/** Waits for the launcher's `{"msg":"listening","url":…}` log line, then keeps draining its logs. */
+function listeningUrl(service: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => fail(new Error(`service did not log "listening" within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'listening' && typeof entry.url === 'string') {
+          clearTimeout(timer);
+          service.stdout?.off('data', onData);
+          service.off('exit', onExit);
+          // The per-request logs still have to be read (and are dropped) or the pipe would fill.
+          service.stdout?.resume();
+          resolve(entry.url);
+          return;
+        }
+      }
+    };
+    const onExit = (code: number | null): void => fail(new Error(`service exited with ${code} before listening`));
+    function fail(error: Error): void {
+      clearTimeout(timer);
+      service.stdout?.off('data', onData);
+      service.off('exit', onExit);
+      reject(error);
+    }
+    service.stdout?.on('data', onData);
+    service.once('exit', onExit);
+  });
 }
 
 function getJson(url: string, host: string): Promise<{ status: number; body: unknown }> {
@@ -65,14 +100,10 @@ function getJson(url: string, host: string): Promise<{ status: number; body: unk
   });
 }
 
-const isListening = (message: unknown): message is { type: 'listening'; url: string } =>
-  (message as { type?: string }).type === 'listening';
-
 export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndResult[]> {
-  const service = forkTypeScript(LAUNCHER, [], {
+  const service = forkTypeScript(LAUNCHER, ['--allow-fixture-range', '127.0.0.0/8'], {
     measured: true,
-    // Structured logs would only slow the terminal down; the service still writes them (to /dev/null).
-    quiet: true,
+    stdout: 'pipe',
     env: {
       ...process.env,
       PORT: '0',
@@ -81,7 +112,7 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
     },
   });
   try {
-    const { url: serviceUrl } = await nextMessage(service, isListening, 60_000);
+    const serviceUrl = await listeningUrl(service, 60_000);
     const expected = loadExpected();
     const results: EndToEndResult[] = [];
     for (const page of options.pages) {

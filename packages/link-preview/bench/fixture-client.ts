@@ -34,5 +34,6 @@ export function diffStats(after: FixtureStats, before: FixtureStats): FixtureSta
     connections: after.connections - before.connections,
     bodyBytesFlushed: after.bodyBytesFlushed - before.bodyBytesFlushed,
     gzipWithoutAcceptEncoding: after.gzipWithoutAcceptEncoding - before.gzipWithoutAcceptEncoding,
+    cpuMicros: after.cpuMicros - before.cpuMicros,
   };
 }

@@ -26,7 +26,7 @@ for (const page of PAGES) {
   routes.set(page.path, { body: page.gzip ? gzipSync(html, { level: 6 }) : html, gzip: page.gzip });
 }
 
-const stats: FixtureStats = { requests: 0, connections: 0, bodyBytesFlushed: 0, gzipWithoutAcceptEncoding: 0 };
+const stats: Omit<FixtureStats, 'cpuMicros'> = { requests: 0, connections: 0, bodyBytesFlushed: 0, gzipWithoutAcceptEncoding: 0 };
 
 async function streamBody(res: ServerResponse, body: Buffer): Promise<void> {
   for (let offset = 0; offset < body.length && !res.destroyed; offset += WRITE_CHUNK_BYTES) {
@@ -90,7 +90,9 @@ server.listen(0, '127.0.0.1', () => {
 });
 
 process.on('message', (message: { type?: string }) => {
-  if (message.type === 'stats') process.send?.({ type: 'stats', stats: { ...stats } });
+  if (message.type !== 'stats') return;
+  const cpu = process.cpuUsage();
+  process.send?.({ type: 'stats', stats: { ...stats, cpuMicros: cpu.user + cpu.system } satisfies FixtureStats });
 });
 // The parent going away (even by a crash) ends the fixture server too.
 process.on('disconnect', () => process.exit(0));

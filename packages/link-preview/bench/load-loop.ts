@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoopOptions {
   readonly concurrency: number;
@@ -16,17 +15,16 @@ export interface LoopOutcome<T> {
   readonly elapsedMs: number;
 }
 
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  const controller = new AbortController();
-  const timeout = sleep(timeoutMs, undefined, { signal: controller.signal }).then(() => {
-    throw new Error(`no answer within ${timeoutMs} ms`);
+/**
+ * Rejects when `work` takes longer than `timeoutMs`. A plain timer on purpose: an AbortSignal per
+ * preview (timers/promises) costs the measured process a DOMException and an AbortError each time.
+ */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    controller.abort();
-    timeout.catch(() => {});
-  }
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A closed loop: `concurrency` workers, each starting its next preview when the last one ends. */

@@ -7,8 +7,11 @@ export interface FixtureStats {
   bodyBytesFlushed: number;
   /** Requests for the gzip page that did not send `Accept-Encoding: gzip`. */
   gzipWithoutAcceptEncoding: number;
+  /** CPU time (user + system) the fixture server process has used, in microseconds. */
+  cpuMicros: number;
 }
 
+/** How one contender process is set up: one contender, one page, one concurrency. */
 export interface CellSpec {
   readonly contender: string;
   readonly pageId: string;
@@ -16,15 +19,32 @@ export interface CellSpec {
   readonly concurrency: number;
   readonly fixturePort: number;
   readonly warmupMs: number;
-  readonly measureMs: number;
-  /** Upper bound on measured previews, so a fast contender does not run unbounded work. */
+  /** Upper bound on previews in one slice, so a fast contender does not run unbounded work. */
   readonly maxPreviews: number;
   /** One preview slower than this counts as an error (the bench must always end). */
   readonly previewTimeoutMs: number;
 }
 
-/** What one contender process measured for one page at one concurrency. */
+/** One measured slice: a closed loop of `concurrency` workers for about `durationMs`. */
+export interface SliceMeasurement {
+  readonly completed: number;
+  readonly errors: number;
+  readonly wrong: number;
+  readonly firstError?: string;
+  readonly firstWrong?: string;
+  readonly elapsedMs: number;
+  readonly latenciesMs: number[];
+  readonly socketBytesRead: number;
+  readonly connectionsOpened: number;
+  readonly cpuUserMicros: number;
+  readonly cpuSystemMicros: number;
+  readonly loadAverageAtStart: number;
+}
+
+/** What one contender measured for one page at one concurrency, all its slices together. */
 export interface CellMeasurement {
+  /** Measured slices, interleaved with the other contenders' slices of the same page and concurrency. */
+  readonly slices: number;
   readonly completed: number;
   readonly errors: number;
   /** Previews whose title/description/image differ from expected.json. */
@@ -39,26 +59,34 @@ export interface CellMeasurement {
   readonly baselineRssBytes: number;
   /** Kernel high-water mark of the process (getrusage maxrss), warm-up included. */
   readonly peakRssBytes: number;
-  /** Bytes the client process read from its TCP sockets during the measured window (headers included). */
+  /** Bytes the client process read from its TCP sockets while measuring (headers included). */
   readonly socketBytesRead: number;
-  /** TCP connections the client opened during the measured window. */
+  /** TCP connections the client opened while measuring. */
   readonly connectionsOpened: number;
   /**
-   * CPU time (user + system) the contender process spent in the window per completed preview.
-   * Much less sensitive than wall-clock throughput to other load on the machine.
+   * CPU time (user + system) the contender process spent per completed preview. Much less
+   * sensitive than wall-clock throughput to other load on the machine.
    */
   readonly cpuMsPerPreview: number;
-  /** 1-minute load average when the window started: a busy machine explains noisy figures. */
-  readonly loadAverageAtStart: number;
+  /** The kernel's share of cpuMsPerPreview (sockets, connection set-up and teardown). */
+  readonly systemCpuMsPerPreview: number;
+  /** Mean 1-minute load average at the start of the slices: a busy machine explains noisy figures. */
+  readonly loadAverage: number;
 }
 
+/** Orchestrator → contender process. */
+export type OrchestratorMessage =
+  | { type: 'measure'; durationMs: number }
+  | { type: 'marked' }
+  | { type: 'finish' };
+
 /**
- * Contender process → orchestrator. `mark` frames the measured window: the orchestrator snapshots
- * the fixture server's counters and answers `{ type: 'marked' }` before the contender goes on.
+ * Contender process → orchestrator. `mark` frames a measured slice: the orchestrator snapshots the
+ * fixture server's counters and answers `{ type: 'marked' }` before the contender goes on.
  */
 export type RunnerMessage =
+  | { type: 'ready'; baselineRssBytes: number }
   | { type: 'mark'; phase: 'start' | 'end' }
-  | { type: 'result'; measurement: CellMeasurement }
+  | { type: 'slice'; slice: SliceMeasurement }
+  | { type: 'finished'; peakRssBytes: number }
   | { type: 'failed'; error: string };
-
-export type OrchestratorMessage = { type: 'marked' };

@@ -1,7 +1,7 @@
 import type { Analysis } from './analysis.js';
 import { bytesReadPerPreview } from './analysis.js';
 import type { EndToEndResult } from './end-to-end.js';
-import type { CellResult } from './run-cell.js';
+import type { CellResult } from './run-block.js';
 
 const MiB = 1024 * 1024;
 
@@ -28,19 +28,20 @@ export function cellTable(cells: readonly CellResult[]): string {
       fixed(m.previewsPerSecond),
       fixed(m.p50Ms),
       fixed(m.p99Ms),
-      fixed(m.cpuMsPerPreview, 2),
+      `${fixed(m.cpuMsPerPreview, 2)} (${fixed(m.systemCpuMsPerPreview, 2)})`,
       fixed(m.peakRssBytes / MiB, 0),
       fixed((m.peakRssBytes - m.baselineRssBytes) / MiB, 0),
       fixed(bytesReadPerPreview(m) / 1024),
       fixed(m.completed === 0 ? undefined : m.connectionsOpened / m.completed, 2),
       fixed(cell.server && cell.server.requests > 0 ? cell.server.bodyBytesFlushed / cell.server.requests / 1024 : undefined),
-      String(m.completed),
-      fixed(m.loadAverageAtStart, 1),
+      fixed(cell.server && cell.server.requests > 0 ? cell.server.cpuMicros / cell.server.requests / 1000 : undefined, 2),
+      `${m.completed}/${m.slices}`,
+      fixed(m.loadAverage, 1),
       flag,
     ];
   });
   return table(
-    ['contender', 'page', 'c', 'previews/s', 'p50 ms', 'p99 ms', 'CPU ms/preview', 'peak RSS MiB', 'RSS growth MiB', 'KiB read/preview', 'conns/preview', 'srv KiB sent/req', 'n', 'load', 'data'],
+    ['contender', 'page', 'c', 'previews/s', 'p50 ms', 'p99 ms', 'CPU ms/preview (sys)', 'peak RSS MiB', 'RSS growth MiB', 'KiB read/preview', 'conns/preview', 'srv KiB sent/req', 'srv CPU ms/req', 'n/slices', 'load', 'data'],
     rows,
   );
 }

@@ -3,7 +3,7 @@
  * figures can be read as ratios. See bench/README.md for what each figure means.
  *
  * Flags (all optional): --contenders core,unfurl  --pages article,huge  --concurrency 1,32
- *   --seconds 3  --warmup-ms 700  --e2e-seconds 4  --no-e2e
+ *   --seconds 3 (measured per contender and cell)  --slices 3  --warmup-ms 700  --e2e-seconds 4  --no-e2e
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -15,7 +15,7 @@ import { endToEndUnavailable, runEndToEnd, type EndToEndResult } from './end-to-
 import { startFixtureServer } from './fixture-client.js';
 import { PAGES } from './pages.js';
 import { cellTable, comparisonTable, endToEndTable, goalTable, problems, rssTable } from './report.js';
-import { runCell, type CellResult, type CellSettings } from './run-cell.js';
+import { runBlock, type BlockSettings, type CellResult } from './run-block.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
@@ -36,6 +36,7 @@ const { values: flags } = parseArgs({
     pages: { type: 'string' },
     concurrency: { type: 'string' },
     seconds: { type: 'string' },
+    slices: { type: 'string' },
     'warmup-ms': { type: 'string' },
     'e2e-seconds': { type: 'string' },
     'no-e2e': { type: 'boolean', default: false },
@@ -49,9 +50,10 @@ const pages = (list(flags.pages) ?? PAGES.map((p) => p.id)).map((id) => {
   return page;
 });
 const concurrencies = (list(flags.concurrency) ?? ['1', String(GOAL_CONCURRENCY)]).map((c) => positiveNumber('concurrency', c, 1));
-const settings: CellSettings = {
+const settings: BlockSettings = {
   warmupMs: positiveNumber('warmup-ms', flags['warmup-ms'], 700),
   measureMs: positiveNumber('seconds', flags.seconds, 3) * 1000,
+  slices: Math.round(positiveNumber('slices', flags.slices, 3)),
   maxPreviews: 20_000,
   previewTimeoutMs: 60_000,
 };
@@ -67,13 +69,8 @@ let endToEndSkipped: string | undefined;
 try {
   for (const page of pages) {
     for (const concurrency of concurrencies) {
-      for (const contender of contenders) {
-        log(`bench: ${contender.id} · ${page.id} · c=${concurrency} …`);
-        const cell = await runCell(contender, page, concurrency, fixture, settings);
-        const m = cell.measurement;
-        log(m ? `        ${m.previewsPerSecond.toFixed(1)}/s, ${m.completed} previews` : `        FAILED: ${(cell.failure ?? '').split('\n')[0]}`);
-        cells.push(cell);
-      }
+      log(`bench: ${page.id} · c=${concurrency} · ${contenders.map((c) => c.id).join(', ')} …`);
+      cells.push(...(await runBlock(contenders, page, concurrency, fixture, settings, log)));
     }
   }
   endToEndSkipped = flags['no-e2e'] ? 'skipped by --no-e2e' : endToEndUnavailable();
