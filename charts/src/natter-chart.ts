@@ -18,7 +18,7 @@ import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SE
 import { Database, Migration } from './database.js';
 import { AuthorizedServer } from './linkerd-authorization.js';
 import { LINKERD_DESTINATION, LINKERD_IDENTITY, LINKERD_INBOUND_PORT, MESH_POD_ANNOTATIONS } from './mesh.js';
-import type { MeshMode, NatterProfile } from './profiles.js';
+import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
 
@@ -43,6 +43,7 @@ export class NatterChart extends Chart {
   public constructor(scope: Construct, id: string, props: NatterChartProps) {
     super(scope, id, { namespace: NAMESPACE, disableResourceNameHashes: true });
     const { profile } = props;
+    validateProfile(profile);
     this.profile = profile;
 
     const namespace = new HardenedNamespace(this, 'Namespace', {

@@ -27,6 +27,8 @@ export interface NatterProfile {
     readonly postgres: string;
   };
   readonly imagePullPolicy: ImagePullPolicy;
+  /** Reject any image not pinned by digest (`name@sha256:<64 hex>`): a tag can be moved under you. */
+  readonly requireDigestPinnedImages: boolean;
   /** Replicas of the API and link-preview Deployments (>= 2 adds PDBs and topology spread). */
   readonly replicas: number;
   /** Expose the API on this node port (minikube); undefined = ClusterIP behind the Ingress only. */
@@ -99,6 +101,7 @@ export const DEV: NatterProfile = {
   images: { natterApi: 'natter-api:dev', linkPreview: 'natter-link-preview:dev', postgres: POSTGRES_IMAGE_TAG },
   // Locally built into minikube's Docker; IfNotPresent also lets the kubelet pull postgres.
   imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+  requireDigestPinnedImages: false,
   replicas: 1,
   apiNodePort: 30567,
   // minikube's default docker-driver network (`minikube ip` is in it).
@@ -120,6 +123,7 @@ export const PROD: NatterProfile = {
     postgres: `${PROD_REGISTRY}/postgres@${PROD_POSTGRES_DIGEST}`,
   },
   imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+  requireDigestPinnedImages: true,
   replicas: 2,
   nodePortClientCidrs: [],
   ingress: INGRESS,
@@ -146,4 +150,30 @@ export function selectProfiles(env: Readonly<Record<string, string | undefined>>
   }
   const names = requested === undefined ? PROFILE_NAMES : [requested as ProfileName];
   return names.map((name) => (meshMode === undefined ? PROFILES[name] : { ...PROFILES[name], meshMode: meshMode as MeshMode }));
+}
+
+const DIGEST_PINNED = /@sha256:[0-9a-f]{64}$/;
+const CIDR = /^[0-9a-f.:]+\/\d{1,3}$/i;
+
+/** Throws, naming the field and the fix, when a profile is inconsistent. */
+export function validateProfile(profile: NatterProfile): void {
+  if (profile.requireDigestPinnedImages) {
+    for (const [field, image] of Object.entries(profile.images)) {
+      if (!DIGEST_PINNED.test(image)) {
+        throw new Error(`profile ${profile.name}: images.${field} must be pinned by digest (name@sha256:<64 hex>), got '${image}'`);
+      }
+    }
+  }
+  if (!Number.isInteger(profile.replicas) || profile.replicas < 1) {
+    throw new Error(`profile ${profile.name}: replicas must be an integer >= 1, got ${profile.replicas}`);
+  }
+  if (profile.apiNodePort !== undefined && profile.nodePortClientCidrs.length === 0) {
+    throw new Error(`profile ${profile.name}: apiNodePort ${profile.apiNodePort} is unreachable under default-deny; list its clients in nodePortClientCidrs or drop apiNodePort`);
+  }
+  if (profile.apiNodePort === undefined && profile.nodePortClientCidrs.length > 0) {
+    throw new Error(`profile ${profile.name}: nodePortClientCidrs [${profile.nodePortClientCidrs.join(', ')}] would open the API to them without a node port; remove them`);
+  }
+  for (const cidr of profile.nodePortClientCidrs) {
+    if (!CIDR.test(cidr)) throw new Error(`profile ${profile.name}: nodePortClientCidrs entry '${cidr}' is not a CIDR such as 192.168.49.0/24`);
+  }
 }
