@@ -114,8 +114,6 @@ export async function bundleService(service: ServiceName, outDir: string): Promi
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    mainFields: ['module', 'main'],
-    conditions: ['node', 'import', 'default'],
     banner: { js: COMMONJS_SHIMS },
     external: ABSENT_OPTIONAL_MODULES,
     plugins: [refuseTestCode(), stubDevelopmentOnlyPackages()],
