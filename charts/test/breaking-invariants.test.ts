@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { clusterModel, manifestsOf, OUTSIDERS } from './natter-cluster.js';
+import { isPortSkipped } from './toolkit/linkerd.js';
+import { type Manifest, findObject, podTemplates } from './toolkit/manifest.js';
+import { checkPodSecurity } from './toolkit/pod-security.js';
+import { validateManifests } from './toolkit/schema.js';
+import { findSecretMaterial } from './toolkit/secrets.js';
+import { checkServiceWiring } from './toolkit/services.js';
+import { DEV } from '../src/profiles.js';
+
+/**
+ * The invariant checks, run on the REAL synthesized dev manifests after one deliberate mistake each:
+ * proof that the invariant tests would catch the mistakes people actually make.
+ */
+function broken(mutate: (objects: Manifest[]) => void): Manifest[] {
+  const objects = structuredClone(manifestsOf(DEV));
+  mutate(objects);
+  return objects;
+}
+
+type Mutable = Record<string, any>;
+const mutable = (object: Manifest): Mutable => object as Mutable;
+const apiPodSpec = (objects: Manifest[]): Mutable => mutable(findObject(objects, 'Deployment', 'natter-api')).spec.template.spec;
+
+describe('the invariant checks catch a broken chart', () => {
+  it('the unbroken chart passes them all', () => {
+    const objects = manifestsOf(DEV);
+    expect(checkServiceWiring(objects)).toEqual([]);
+    expect(findSecretMaterial(objects)).toEqual([]);
+    for (const template of podTemplates(objects)) expect(checkPodSecurity(template, 'restricted')).toEqual([]);
+  });
+
+  it('a Service selector with a typo (the book\'s bug)', () => {
+    const objects = broken((all) => { mutable(findObject(all, 'Service', 'natter-api-service')).spec.selector = { app: 'natter' }; });
+    expect(checkServiceWiring(objects)).toEqual(['Service/natter-api/natter-api-service: selector {"app":"natter"} matches no pod template']);
+  });
+
+  it('a targetPort that names no container port', () => {
+    const objects = broken((all) => { mutable(findObject(all, 'Service', 'natter-link-preview-service')).spec.ports[0].targetPort = 'https'; });
+    expect(checkServiceWiring(objects)).toHaveLength(1);
+  });
+
+  it('the book\'s lower-case `drop: [all]`', () => {
+    const objects = broken((all) => { apiPodSpec(all).containers[0].securityContext.capabilities.drop = ['all']; });
+    const api = podTemplates(objects).find((template) => template.name === 'natter-api')!;
+    expect(checkPodSecurity(api, 'restricted').map((violation) => violation.control)).toEqual(['Capabilities']);
+  });
+
+  it('a hostPath volume slipped into a pod', () => {
+    const objects = broken((all) => { apiPodSpec(all).volumes.push({ name: 'host', hostPath: { path: '/var/run/docker.sock' } }); });
+    const api = podTemplates(objects).find((template) => template.name === 'natter-api')!;
+    expect(checkPodSecurity(api, 'baseline').map((violation) => violation.control)).toEqual(['HostPath Volumes']);
+  });
+
+  it('a password pasted into env instead of a mounted file', () => {
+    const objects = broken((all) => { apiPodSpec(all).containers[0].env.push({ name: 'DATABASE_PASSWORD', value: 'changeme' }); });
+    expect(findSecretMaterial(objects)).toEqual(['Deployment/natter-api/natter-api: container natter-api env DATABASE_PASSWORD has a literal value']);
+  });
+
+  it('a misspelt field that the API server would silently drop', () => {
+    const objects = broken((all) => {
+      const context = apiPodSpec(all).containers[0].securityContext;
+      delete context.readOnlyRootFilesystem;
+      context.readOnlyRootFileSystem = true;
+    });
+    expect(validateManifests(objects).errors).toContain(
+      'Deployment/natter-api/natter-api: unknown field .spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem',
+    );
+  }, 60_000);
+
+  it('the Linkerd skip annotation removed (the default skips 4567)', () => {
+    const objects = broken((all) => { delete mutable(findObject(all, 'Deployment', 'natter-api')).spec.template.metadata.annotations['config.linkerd.io/skip-inbound-ports']; });
+    const api = podTemplates(objects).find((template) => template.name === 'natter-api')!;
+    expect(isPortSkipped(api.annotations, 'inbound', 4567)).toBe(true);
+  });
+
+  it('an egress rule to the internet without the private-range exceptions', () => {
+    const objects = broken((all) => {
+      for (const peer of mutable(findObject(all, 'NetworkPolicy', 'natter-link-preview-egress-to-public-internet')).spec.egress[0].to) delete peer.ipBlock.except;
+    });
+    const { evaluator, pods } = clusterModel(objects);
+    expect(evaluator.isAllowed(pods['natter-link-preview']!, OUTSIDERS.metadata, { port: 80 })).toBe(true);
+  });
+
+  it('the default-deny policy deleted', () => {
+    const objects = broken((all) => { all.splice(all.findIndex((object) => object.metadata?.name === 'default-deny-all'), 1); });
+    const { evaluator, pods } = clusterModel(objects);
+    // The migration Job has no ingress rule of its own: without default-deny anyone may connect to it,
+    // which the "every workload is selected for Ingress and Egress" invariant reports.
+    const migration = pods['natter-database-migration']!;
+    expect(evaluator.policiesSelecting(migration, 'Ingress')).toEqual([]);
+    expect(evaluator.isAllowed(OUTSIDERS.impostor, migration, { port: 22 })).toBe(true);
+  });
+});
