@@ -36,6 +36,8 @@ export interface AuthorizedServerProps {
  * Identity-based authorization on top of the NetworkPolicies: a Linkerd Server that denies by
  * default, and an AuthorizationPolicy admitting only the listed ServiceAccounts over mTLS (plus,
  * explicitly, unmeshed networks). A pod that merely copies a label cannot pass this layer.
+ * Deliberately no HTTPRoutes: Linkerd authorizes the kubelet's probes automatically only while a
+ * Server has none (linkerd.io "Authorization Policy", "Default authorizations").
  */
 export class AuthorizedServer extends Construct {
   public readonly server: ServerV1Beta3;

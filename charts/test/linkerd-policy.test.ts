@@ -38,6 +38,10 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(servers.map((server) => server.metadata?.name).sort()).toEqual(served.map((template) => template.name).sort());
   });
 
+  it('creates no HTTPRoute, which would withdraw Linkerd\'s automatic authorization of kubelet probes', () => {
+    expect(objects.filter((object) => object.kind === 'HTTPRoute' || object.kind === 'GRPCRoute')).toEqual([]);
+  });
+
   it('resolves every AuthorizationPolicy reference', () => {
     for (const policy of objects.filter((object) => object.kind === 'AuthorizationPolicy')) {
       const spec = specOf<{ targetRef: { kind: string; name: string }; requiredAuthenticationRefs: { kind: string; name: string }[] }>(policy);
