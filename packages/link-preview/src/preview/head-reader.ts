@@ -96,7 +96,7 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
         if (decoder !== undefined) {
           decoder.on('data', onDecoded);
           decoder.once('end', onBodyEnd);
-          decoder.once('error', () => fail(upstreamFailure('invalid compressed response')));
+          decoder.on('error', () => fail(upstreamFailure('invalid compressed response')));
         }
       }
       if (decoder === undefined) onDecoded(chunk);
@@ -106,7 +106,7 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
       if (decoder === undefined) onBodyEnd();
       else decoder.end();
     });
-    response.once('error', (error) => fail(error));
+    response.on('error', (error) => fail(error));
     response.once('close', () => {
       if (!response.complete) fail(upstreamFailure('upstream connection closed early'));
     });

@@ -41,7 +41,9 @@ export function get(target: Target, agents: Agents, signal: AbortSignal): Promis
       signal,
     });
     request.once('response', resolve);
-    request.once('error', (error) => reject(asPreviewError(error, signal)));
+    // `on`, not `once`: a request can report a socket error again after the first (e.g. once aborted
+    // mid-body), and an 'error' without a listener would crash the process.
+    request.on('error', (error) => reject(asPreviewError(error, signal)));
     request.end();
   });
 }
