@@ -1,26 +1,23 @@
 import { Chart, Size } from 'cdk8s';
-import { Cpu, k8s } from 'cdk8s-plus-27';
+import { Cpu } from 'cdk8s-plus-27';
 import {
   HardenedDeployment,
   HardenedIngress,
   HardenedNamespace,
   LockedDownPolicy,
-  NamespacePeer,
   PodSecurityLevel,
-  Port,
   Probe,
   ServiceType,
-  type IWorkload,
   type WorkloadService,
 } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
-import { AuthorizedServer } from './linkerd-authorization.js';
-import { LINKERD_DESTINATION, LINKERD_IDENTITY, LINKERD_INBOUND_PORT, MESH_POD_ANNOTATIONS } from './mesh.js';
+import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
+import { authorizeMesh, lockDownNetwork } from './traffic-rules.js';
 
 export interface NatterChartProps {
   readonly profile: NatterProfile;
@@ -85,7 +82,7 @@ export class NatterChart extends Chart {
     assertSameHosts(linkPreview.service, addresses.linkPreview);
     assertSameHosts(api.service, addresses.api);
 
-    this.lockDown(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    lockDownNetwork(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
     authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
     assignSyncWave(namespace, SyncWave.NAMESPACE);
@@ -152,79 +149,6 @@ export class NatterChart extends Chart {
     );
     return { workload, service };
   }
-
-  /** One rule per real flow; meshed flows also open the proxy's inbound port 4143. */
-  private lockDown(
-    policies: LockedDownPolicy,
-    profile: NatterProfile,
-    workloads: Readonly<Record<'database' | 'migration' | 'api' | 'linkPreview', IWorkload>>,
-  ): void {
-    const { database, migration, api, linkPreview } = workloads;
-    const meshed = (port: number): Port[] => [Port.tcp(port), LINKERD_INBOUND_PORT];
-
-    policies.allowBetween(api, database, { ports: meshed(DATABASE_PORT) });
-    policies.allowBetween(migration, database, { ports: meshed(DATABASE_PORT) });
-    policies.allowBetween(api, linkPreview, { ports: meshed(SERVICE_PORT) });
-    policies.allowFromNamespace(
-      NamespacePeer.named(profile.ingress.controllerNamespace).withPods(profile.ingress.controllerPodLabels),
-      { to: api, ports: meshed(SERVICE_PORT), name: `${api.name}-ingress-from-ingress-controller` },
-    );
-    policies.allowPublicInternetEgress(linkPreview, { ports: [Port.tcp(80), Port.tcp(443)] });
-
-    // Every pod is meshed: its proxy resolves the control plane's names and fetches its
-    // certificate (identity) and routes and policies (destination). That is the only reason the
-    // database may send anything at all; the others also resolve the Services they call.
-    for (const workload of Object.values(workloads)) {
-      policies.allowDnsEgress(workload);
-      policies.allowEgressToNamespace(LINKERD_IDENTITY.peer, { from: workload, ports: LINKERD_IDENTITY.ports, name: `${workload.name}-egress-to-linkerd-identity` });
-      policies.allowEgressToNamespace(LINKERD_DESTINATION.peer, { from: workload, ports: LINKERD_DESTINATION.ports, name: `${workload.name}-egress-to-linkerd-destination` });
-    }
-
-    if (profile.apiNodePort !== undefined && profile.nodePortClientCidrs.length > 0) {
-      // Workaround: LockedDownPolicy has no ipBlock ingress rule yet (reported to its owners).
-      new k8s.KubeNetworkPolicy(policies, `${api.name}-ingress-from-node-port-clients`, {
-        metadata: { name: `${api.name}-ingress-from-node-port-clients` },
-        spec: {
-          podSelector: { matchLabels: { ...api.selectorLabels } },
-          policyTypes: ['Ingress'],
-          ingress: [
-            {
-              from: profile.nodePortClientCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-              ports: meshed(SERVICE_PORT).map((port) => ({ protocol: port.protocol, port: k8s.IntOrString.fromNumber(port.port) })),
-            },
-          ],
-        },
-      });
-    }
-  }
-}
-
-/** Linkerd identity-based authorization mirroring the NetworkPolicy flows, one Server per served port. */
-export function authorizeMesh(
-  container: Construct,
-  profile: NatterProfile,
-  workloads: Readonly<Record<'database' | 'migration' | 'api' | 'linkPreview', IWorkload>>,
-): void {
-  const { database, migration, api, linkPreview } = workloads;
-  new AuthorizedServer(container, 'Database', {
-    workload: database,
-    port: 'postgres',
-    proxyProtocol: 'opaque',
-    clients: [{ serviceAccount: api.name }, { serviceAccount: migration.name }],
-  });
-  new AuthorizedServer(container, 'LinkPreview', {
-    workload: linkPreview,
-    port: 'http',
-    proxyProtocol: 'HTTP/1',
-    clients: [{ serviceAccount: api.name }],
-  });
-  new AuthorizedServer(container, 'Api', {
-    workload: api,
-    port: 'http',
-    proxyProtocol: 'HTTP/1',
-    clients: [{ serviceAccount: profile.ingress.controllerServiceAccount, namespace: profile.ingress.controllerNamespace }],
-    unmeshedNetworks: profile.apiNodePort === undefined ? [] : profile.nodePortClientCidrs,
-  });
 }
 
 /**
