@@ -11,9 +11,11 @@ const started = performance.now();
 const outputRoot = process.env.CDK8S_OUTDIR ?? 'dist';
 const files = synthesizeAll(selectProfiles(process.env), 'dist');
 
-// Remove stale *.k8s.yaml files in the directories we write, so a renamed file cannot linger.
+// A full synthesis removes stale *.k8s.yaml files in the directories it writes, so a renamed
+// file cannot linger; a single-profile run leaves the other profile's files alone.
 const written = new Set(files.map((file) => join(outputRoot, file.path)));
-for (const directory of new Set([...written].map((path) => dirname(path)))) {
+const ownsEveryFile = process.env.NATTER_PROFILE === undefined;
+for (const directory of ownsEveryFile ? new Set([...written].map((path) => dirname(path))) : []) {
   if (!existsSync(directory)) continue;
   for (const entry of readdirSync(directory)) {
     const path = join(directory, entry);
