@@ -24,6 +24,11 @@ export interface StartOptions {
   readonly onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** @default 30000 */
   readonly startTimeoutMs?: number;
+  /**
+   * A command that runs node for us, given node's path and arguments after its own, e.g. a
+   * sandbox that drops privileges and then execs. @default - node is started directly
+   */
+  readonly launcher?: readonly string[];
 }
 
 export interface ServiceProcess {
@@ -45,7 +50,8 @@ export function nodeArguments(entry: string, args: readonly string[] = []): stri
 
 /** Starts the service and resolves once it logs that it is listening (rejects if it exits first). */
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, nodeArguments(options.entry, options.args), {
+  const [command, ...prefix] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, ...nodeArguments(options.entry, options.args)], {
     cwd: options.cwd,
     env: withoutUndefined(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,7 +115,7 @@ function listeningUrl(line: string): string | undefined {
 }
 
 /** Runs a one-shot command (e.g. the migration) to completion; resolves with its exit code. */
-export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs'>): Promise<number> {
+export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs' | 'launcher'>): Promise<number> {
   const child = spawn(process.execPath, nodeArguments(options.entry, options.args), {
     cwd: options.cwd,
     env: withoutUndefined(options.env),
