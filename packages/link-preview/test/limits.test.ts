@@ -220,6 +220,14 @@ describe('limits', () => {
       });
     });
 
+    it('when the response headers exceed 16 KiB, then 502', async () => {
+      harness = await startHarness((_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/html', 'x-padding': 'p'.repeat(20 * 1024) });
+        response.end(HEAD);
+      });
+      expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/`)).toMatchObject({ status: 502 });
+    });
+
     it('when the upstream resets the connection, then 502 without internal details', async () => {
       harness = await startHarness((request) => request.socket.destroy());
       const error = await previewFailure(harness.previewer, `${harness.fixture.origin}/`);

@@ -39,6 +39,9 @@ export function get(target: Target, agents: Agents, signal: AbortSignal): Promis
       agent: target.secure ? agents.https : agents.http,
       lookup: agents.lookup,
       signal,
+      // Pinned here so NODE_OPTIONS (--max-http-header-size, --insecure-http-parser) cannot loosen them.
+      maxHeaderSize: 16 * 1024,
+      insecureHTTPParser: false,
     });
     request.once('response', resolve);
     // `on`, not `once`: a request can report a socket error again after the first (e.g. once aborted
