@@ -25,6 +25,8 @@ export interface TestDatabase {
   readonly owner: Database;
   /** Real PostgreSQL only: how the API role connects (e.g. to route it through a proxy). */
   readonly api: ConnectionInfo | undefined;
+  /** Real PostgreSQL only: how the schema owner connects (e.g. to run the migration command). */
+  readonly ownerConnection: ConnectionInfo | undefined;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ async function createEmbeddedTestDatabase(): Promise<TestDatabase> {
   const embedded = await createEmbeddedDatabase();
   await migrate(embedded.owner, { apiUser: 'natter_api_user' });
   await embedded.actAs('natter_api_user');
-  return { kind: 'embedded', db: embedded.db, owner: embedded.owner, api: undefined, close: () => embedded.db.close() };
+  return { kind: 'embedded', db: embedded.db, owner: embedded.owner, api: undefined, ownerConnection: undefined, close: () => embedded.db.close() };
 }
 
 async function createPostgresTestDatabase(url: string): Promise<TestDatabase> {
@@ -60,7 +62,8 @@ async function createPostgresTestDatabase(url: string): Promise<TestDatabase> {
   });
   const base = { host: server.hostname, port: Number(server.port || 5432), database: names.database };
   const api: ConnectionInfo = { ...base, user: names.api, password: apiPassword };
-  const owner = createPostgresDatabase({ ...base, user: names.owner, password: ownerPassword, poolMax: 2, logger: quietLogger });
+  const ownerConnection: ConnectionInfo = { ...base, user: names.owner, password: ownerPassword };
+  const owner = createPostgresDatabase({ ...ownerConnection, poolMax: 2, logger: quietLogger });
   const db = createPostgresDatabase({ ...api, poolMax: 5, logger: quietLogger });
   const close = async (): Promise<void> => {
     await Promise.allSettled([db.close(), owner.close()]);
@@ -76,7 +79,7 @@ async function createPostgresTestDatabase(url: string): Promise<TestDatabase> {
     await close();
     throw error;
   }
-  return { kind: 'postgres', db, owner, api, close };
+  return { kind: 'postgres', db, owner, api, ownerConnection, close };
 }
 
 async function asSuperuser(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {

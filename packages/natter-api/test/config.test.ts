@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@natter/service-kit';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'natter-config-'));
+function secretFile(name: string, content: string): string {
+  const path = join(directory, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const HMAC = secretFile('hmac', `${'k'.repeat(44)}\n`);
+const DB_PASSWORD = secretFile('db-password', 's3cret-password\n');
+const production = {
+  ALLOWED_HOSTS: 'natter-api-service:4567,api.natter.local:30567',
+  DATABASE_HOST: 'natter-database-service',
+  DATABASE_PASSWORD_FILE: DB_PASSWORD,
+  HMAC_KEY_FILE: HMAC,
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('when the chart\'s variables are set, then PostgreSQL with the secrets read from files and secure defaults', () => {
+    const config = parseConfig(production);
+    expect(config.database).toEqual({ kind: 'postgres', host: 'natter-database-service', port: 5432, database: 'natter', user: 'natter_api_user', password: 's3cret-password', poolMax: 10 });
+    expect(config.hmacKey?.toString()).toBe('k'.repeat(44));
+    expect(config.port).toBe(4567);
+    expect(config.allowedHosts).toEqual(['natter-api-service:4567', 'api.natter.local:30567']);
+    expect(config.corsOrigin).toBeUndefined();
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.linkPreview).toMatchObject({ url: undefined, budgetMs: 2000 });
+    expect(config.rateLimit.perAddress).toEqual({ perSecond: 20, burst: 40 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when nothing about a database is set, then embedded mode with dev-only defaults', () => {
+    const config = parseConfig({ PORT: '4000' });
+    expect(config.database).toEqual({ kind: 'embedded' });
+    expect(config.hmacKey).toBeUndefined();
+    expect(config.allowedHosts).toEqual(['localhost:4000', '127.0.0.1:4000']);
+  });
+
+  it('when DATABASE_URL is set, then it is parsed without echoing the password on error', () => {
+    const config = parseConfig({ ...production, DATABASE_HOST: '', DATABASE_URL: 'postgres://api:p%40ss@127.0.0.1:5433/natter_dev' });
+    expect(config.database).toMatchObject({ kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'api', password: 'p@ss', database: 'natter_dev' });
+    const error = configError({ ...production, DATABASE_HOST: '', DATABASE_URL: 'postgres://api:hunter2@[bad' });
+    expect(error.variable).toBe('DATABASE_URL');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'postgres://a:b@h/db' }, 'DATABASE_URL'],
+    [{ ALLOWED_HOSTS: '' }, 'ALLOWED_HOSTS'],
+    [{ ALLOWED_HOSTS: 'good:1,bad host' }, 'ALLOWED_HOSTS'],
+    [{ HMAC_KEY_FILE: '' }, 'HMAC_KEY_FILE'],
+    [{ HMAC_KEY_FILE: join(directory, 'missing') }, 'HMAC_KEY_FILE'],
+    [{ HMAC_KEY_FILE: secretFile('short', 'too short') }, 'HMAC_KEY_FILE'],
+    [{ DATABASE_PASSWORD_FILE: '' }, 'DATABASE_PASSWORD_FILE'],
+    [{ DATABASE_PORT: 'x' }, 'DATABASE_PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ CORS_ORIGIN: 'https://app.example/' }, 'CORS_ORIGIN'],
+    [{ CORS_ORIGIN: '*' }, 'CORS_ORIGIN'],
+    [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
+    [{ TRUSTED_PROXIES: 'ingress' }, 'TRUSTED_PROXIES'],
+    [{ LINK_PREVIEW_URL: 'ftp://x' }, 'LINK_PREVIEW_URL'],
+    [{ LINK_PREVIEW_URL: 'http://user:pw@x' }, 'LINK_PREVIEW_URL'],
+    [{ PREVIEW_BUDGET_MS: '0' }, 'PREVIEW_BUDGET_MS'],
+    [{ RATE_LIMIT_PER_USER_PER_SECOND: '-1' }, 'RATE_LIMIT_PER_USER_PER_SECOND'],
+    [{ BIND_ADDRESS: 'localhost' }, 'BIND_ADDRESS'],
+  ])('when %j, then a ConfigError names %s', (override, variable) => {
+    const error = configError({ ...production, ...override });
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}:`)).toBe(true);
+  });
+
+  it('when the secret file holds the DB password, then the error for a bad file never contains a secret', () => {
+    const error = configError({ ...production, HMAC_KEY_FILE: secretFile('short2', 'tiny-secret') });
+    expect(error.message).not.toContain('tiny-secret');
+  });
+
+  it('when optional tuning is given, then it is used', () => {
+    const config = parseConfig({
+      ...production,
+      CORS_ORIGIN: 'https://localhost:9999',
+      TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.168.1.1',
+      LINK_PREVIEW_URL: 'http://natter-link-preview-service.natter-api.svc.cluster.local:4567',
+      PREVIEW_BUDGET_MS: '1500',
+      RATE_LIMIT_GLOBAL_PER_SECOND: '50',
+      RATE_LIMIT_GLOBAL_BURST: '75',
+    });
+    expect(config.corsOrigin).toBe('https://localhost:9999');
+    expect(config.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.1']);
+    expect(config.linkPreview.url?.href).toBe('http://natter-link-preview-service.natter-api.svc.cluster.local:4567/');
+    expect(config.linkPreview.budgetMs).toBe(1500);
+    expect(config.rateLimit.global).toEqual({ perSecond: 50, burst: 75 });
+  });
+});
