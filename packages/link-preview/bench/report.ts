@@ -113,6 +113,10 @@ export function endToEndTable(results: readonly EndToEndResult[]): string {
 export function goalTable(analysis: Analysis): string {
   return table(
     ['goal (issue 3)', 'measured', 'verdict'],
-    analysis.goals.map((goal) => [goal.goal, goal.measured, goal.verdict]),
+    analysis.goals.map((goal) => [
+      goal.goal,
+      goal.measured,
+      goal.verdictByCpu === undefined || goal.verdictByCpu === goal.verdict ? goal.verdict : `${goal.verdict} (by CPU: ${goal.verdictByCpu})`,
+    ]),
   );
 }
