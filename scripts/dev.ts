@@ -20,14 +20,16 @@ import { parseArgs } from 'node:util';
 import { createLineFormatter } from './lib/log-format.js';
 import {
   apiEnvironment,
+  connectionFromUrl,
   createSecretsDirectory,
   ENTRIES,
   linkPreviewEnvironment,
   loopbackHosts,
+  migrationEnvironment,
   type PostgresConnection,
   type SecretsDirectory,
 } from './lib/natter-services.js';
-import { baseEnvironment, freePort, runToCompletion, startService, type ServiceProcess } from './lib/service-process.js';
+import { freePort, runToCompletion, startService, type ServiceProcess } from './lib/service-process.js';
 
 const LOOPBACK = '127.0.0.1';
 const USAGE = 'usage: npm run dev -- [--port <api port, default 4567>] [--host-name <extra allowed host name>]…';
@@ -88,33 +90,20 @@ async function prepareDatabase(secrets: SecretsDirectory): Promise<{ connection?
       ? { description: 'embedded PGlite (in memory: data is gone when you stop)' }
       : { description: `PostgreSQL at ${process.env['DATABASE_HOST']} (DATABASE_* passed through to the API)` };
   }
-  const owner = new URL(url);
-  const database = decodeURIComponent(owner.pathname.slice(1)) || 'natter';
+  const owner = connectionFromUrl(url, 'natter');
   const apiUser = process.env['DATABASE_API_USER'] ?? 'natter_api_user';
   const apiPassword = randomBytes(24).toString('base64url');
-  const host = owner.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = Number(owner.port || 5432);
-  say(`migrating ${database} on ${host}:${port} as ${decodeURIComponent(owner.username)}`);
+  say(`migrating ${owner.database} on ${owner.host}:${owner.port} as ${owner.user}`);
   const code = await runToCompletion({
     name: 'migrate',
     entry: ENTRIES.migrate,
-    env: {
-      ...baseEnvironment(),
-      DATABASE_HOST: host,
-      DATABASE_PORT: String(port),
-      DATABASE_NAME: database,
-      DATABASE_OWNER_USER: decodeURIComponent(owner.username),
-      DATABASE_OWNER_PASSWORD_FILE: await secrets.write('owner-password', decodeURIComponent(owner.password)),
-      DATABASE_API_USER: apiUser,
-      DATABASE_API_PASSWORD_FILE: await secrets.write('api-password', apiPassword),
-      MIGRATE_WAIT_SECONDS: '5',
-    },
+    env: { ...(await migrationEnvironment({ owner, apiUser, apiPassword, secrets })), MIGRATE_WAIT_SECONDS: '5' },
     onLine: forward('migrate'),
   });
   if (code !== 0) throw new Error(`the migration failed (exit code ${code}); see its log above`);
   return {
-    connection: { host, port, database, user: apiUser, password: apiPassword },
-    description: `PostgreSQL ${host}:${port}/${database} (API connects as ${apiUser})`,
+    connection: { ...owner, user: apiUser, password: apiPassword },
+    description: `PostgreSQL ${owner.host}:${owner.port}/${owner.database} (API connects as ${apiUser})`,
   };
 }
 

@@ -29,6 +29,18 @@ export interface PostgresConnection {
   readonly password: string;
 }
 
+/** The parts of a `postgres://user:password@host:port/database` URL. */
+export function connectionFromUrl(url: string, defaultDatabase = 'postgres'): PostgresConnection {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(parsed.port || 5432),
+    database: decodeURIComponent(parsed.pathname.slice(1)) || defaultDatabase,
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+  };
+}
+
 /** A private temporary folder for secret files (mode 0700 via mkdtemp, files 0600). */
 export interface SecretsDirectory {
   readonly path: string;
@@ -54,15 +66,30 @@ export function generateHmacKey(): string {
   return randomBytes(32).toString('base64');
 }
 
-export interface ApiEnvironmentOptions {
+/** What both services read: where to listen, which Host headers to accept, how much to log. */
+export interface ListenOptions {
   readonly port: number;
   readonly bindAddress: string;
   readonly allowedHosts: readonly string[];
+  /** info or more verbose: {@link startService} learns the URL from the "listening" line. @default 'info' */
+  readonly logLevel?: string;
+}
+
+function listenEnvironment(options: ListenOptions): Record<string, string | undefined> {
+  return {
+    ...baseEnvironment(),
+    PORT: String(options.port),
+    BIND_ADDRESS: options.bindAddress,
+    ALLOWED_HOSTS: options.allowedHosts.join(','),
+    LOG_LEVEL: options.logLevel ?? 'info',
+  };
+}
+
+export interface ApiEnvironmentOptions extends ListenOptions {
   readonly linkPreviewUrl?: string;
   /** Real PostgreSQL; omitted → the embedded database. */
   readonly database?: PostgresConnection;
   readonly secrets: SecretsDirectory;
-  readonly logLevel?: string;
   /** Anything else, e.g. rate-limit tuning. */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -71,11 +98,7 @@ export interface ApiEnvironmentOptions {
 export async function apiEnvironment(options: ApiEnvironmentOptions): Promise<Record<string, string | undefined>> {
   const database = options.database;
   return {
-    ...baseEnvironment(),
-    PORT: String(options.port),
-    BIND_ADDRESS: options.bindAddress,
-    ALLOWED_HOSTS: options.allowedHosts.join(','),
-    LOG_LEVEL: options.logLevel ?? 'info',
+    ...listenEnvironment(options),
     LINK_PREVIEW_URL: options.linkPreviewUrl,
     HMAC_KEY_FILE: await options.secrets.write('hmac-key', generateHmacKey()),
     ...(database === undefined
@@ -91,21 +114,36 @@ export async function apiEnvironment(options: ApiEnvironmentOptions): Promise<Re
   };
 }
 
-export interface LinkPreviewEnvironmentOptions {
-  readonly port: number;
-  readonly bindAddress: string;
-  readonly allowedHosts: readonly string[];
-  readonly logLevel?: string;
+export interface MigrationEnvironmentOptions {
+  /** The schema owner, who runs the migration. */
+  readonly owner: PostgresConnection;
+  /** The least-privileged role the migration creates (or updates) for the API. */
+  readonly apiUser: string;
+  readonly apiPassword: string;
+  readonly secrets: SecretsDirectory;
 }
 
-export function linkPreviewEnvironment(options: LinkPreviewEnvironmentOptions): Record<string, string | undefined> {
+/** The migration command's environment (`node migrate.mjs`), as the chart's migration step gets it. */
+export async function migrationEnvironment(options: MigrationEnvironmentOptions): Promise<Record<string, string | undefined>> {
+  const { owner } = options;
   return {
     ...baseEnvironment(),
-    PORT: String(options.port),
-    BIND_ADDRESS: options.bindAddress,
-    ALLOWED_HOSTS: options.allowedHosts.join(','),
-    LOG_LEVEL: options.logLevel ?? 'info',
+    DATABASE_HOST: owner.host,
+    DATABASE_PORT: String(owner.port),
+    DATABASE_NAME: owner.database,
+    DATABASE_OWNER_USER: owner.user,
+    DATABASE_OWNER_PASSWORD_FILE: await options.secrets.write('owner-password', owner.password),
+    DATABASE_API_USER: options.apiUser,
+    DATABASE_API_PASSWORD_FILE: await options.secrets.write('api-password', options.apiPassword),
   };
+}
+
+/**
+ * link-preview's environment. Its production server does not read BIND_ADDRESS yet (it binds
+ * 0.0.0.0, as a pod needs); the variable is set so loopback-only listening follows once it does.
+ */
+export function linkPreviewEnvironment(options: ListenOptions): Record<string, string | undefined> {
+  return listenEnvironment(options);
 }
 
 /** `host:port` forms a client on this machine may send for a loopback listener. */

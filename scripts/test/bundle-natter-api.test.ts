@@ -1,36 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleService, REPO_ROOT, type BundleResult } from '../bundle.js';
+import { bundleService, type BundleResult } from '../bundle.js';
 import { request } from '../lib/http.js';
-import { apiEnvironment, createSecretsDirectory, type SecretsDirectory } from '../lib/natter-services.js';
+import { apiEnvironment, connectionFromUrl, createSecretsDirectory, migrationEnvironment, type PostgresConnection, type SecretsDirectory } from '../lib/natter-services.js';
 import { baseEnvironment, freePort, runToCompletion, startService, type ServiceProcess } from '../lib/service-process.js';
 import { temporaryDirectory } from './support/fixtures.js';
-
-/** CI's superuser URL of a real PostgreSQL server; the migration round trip runs only with it. */
-const SUPERUSER_URL = process.env['NATTER_TEST_DATABASE_URL'];
-
-interface SqlClient {
-  connect(): Promise<void>;
-  query<Row = unknown>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
-  end(): Promise<void>;
-}
-// `pg` is a dependency of the API package, not of the repository root.
-const pg = createRequire(join(REPO_ROOT, 'packages/natter-api/package.json'))('pg') as {
-  Client: new (options: { connectionString: string }) => SqlClient;
-};
-
-async function asSuperuser(statements: readonly string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: SUPERUSER_URL! });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+import { asSuperuser, SUPERUSER_URL } from './support/postgres.js';
 
 describe('the natter-api production bundles', () => {
   let outDir: { path: string; remove(): Promise<void> };
@@ -38,6 +15,15 @@ describe('the natter-api production bundles', () => {
   let secrets: SecretsDirectory;
   const server = () => join(outDir.path, 'server.mjs');
   const migrate = () => join(outDir.path, 'migrate.mjs');
+
+  /** server.mjs as the image runs it, behind the Host name the chart would allow. */
+  async function startBundledApi(name: string, database: PostgresConnection): Promise<{ api: ServiceProcess; host: string }> {
+    const port = await freePort();
+    const host = `natter-api-service:${port}`;
+    const env = await apiEnvironment({ port, bindAddress: '127.0.0.1', allowedHosts: [host], database, secrets });
+    const api = await startService({ name, entry: server(), cwd: outDir.path, env: { ...env, NODE_ENV: 'production' } });
+    return { api, host };
+  }
 
   beforeAll(async () => {
     outDir = await temporaryDirectory('natter-bundle-api-');
@@ -87,24 +73,9 @@ describe('the natter-api production bundles', () => {
     let host: string;
 
     beforeAll(async () => {
-      const port = await freePort();
-      host = `natter-api-service:${port}`;
-      api = await startService({
-        name: 'natter-api (bundle, database down)',
-        entry: server(),
-        cwd: outDir.path,
-        env: {
-          ...(await apiEnvironment({
-            port,
-            bindAddress: '127.0.0.1',
-            allowedHosts: [host],
-            // A loopback port nobody listens on.
-            database: { host: '127.0.0.1', port: await freePort(), database: 'natter', user: 'natter_api_user', password: 'unused-password' },
-            secrets,
-          })),
-          NODE_ENV: 'production',
-        },
-      });
+      // A loopback port nobody listens on.
+      const database = { host: '127.0.0.1', port: await freePort(), database: 'natter', user: 'natter_api_user', password: 'unused-password' };
+      ({ api, host } = await startBundledApi('natter-api (bundle, database down)', database));
     });
 
     afterAll(async () => {
@@ -133,52 +104,33 @@ describe('the natter-api production bundles', () => {
       const suffix = randomBytes(5).toString('hex');
       const database = `natter_bundle_${suffix}`;
       const apiUser = `natter_bundle_api_${suffix}`;
-      const superuser = new URL(SUPERUSER_URL!);
+      const owner = connectionFromUrl(SUPERUSER_URL!);
       const apiPassword = randomBytes(18).toString('base64url');
-      await asSuperuser([`CREATE DATABASE ${database}`]);
+      await asSuperuser(undefined, (admin) => admin.query(`CREATE DATABASE ${database}`));
       let api: ServiceProcess | undefined;
       try {
         const migrateLines: string[] = [];
         const migrated = await runToCompletion({
           name: 'migrate (bundle)',
           entry: migrate(),
-          env: {
-            ...baseEnvironment(),
-            DATABASE_HOST: superuser.hostname,
-            DATABASE_PORT: superuser.port || '5432',
-            DATABASE_NAME: database,
-            DATABASE_OWNER_USER: decodeURIComponent(superuser.username),
-            DATABASE_OWNER_PASSWORD_FILE: await secrets.write(`owner-${suffix}`, decodeURIComponent(superuser.password)),
-            DATABASE_API_USER: apiUser,
-            DATABASE_API_PASSWORD_FILE: await secrets.write(`api-${suffix}`, apiPassword),
-          },
+          env: await migrationEnvironment({ owner: { ...owner, database }, apiUser, apiPassword, secrets }),
           onLine: (line) => migrateLines.push(line),
         });
         expect(migrated, migrateLines.join('\n')).toBe(0);
 
-        const port = await freePort();
-        const host = `natter-api-service:${port}`;
-        api = await startService({
-          name: 'natter-api (bundle, postgres)',
-          entry: server(),
-          cwd: outDir.path,
-          env: {
-            ...(await apiEnvironment({
-              port,
-              bindAddress: '127.0.0.1',
-              allowedHosts: [host],
-              database: { host: superuser.hostname, port: Number(superuser.port || 5432), database, user: apiUser, password: apiPassword },
-              secrets,
-            })),
-            NODE_ENV: 'production',
-          },
-        });
+        const connection = { ...owner, database, user: apiUser, password: apiPassword };
+        const started = await startBundledApi('natter-api (bundle, postgres)', connection);
+        api = started.api;
+        const { host } = started;
         expect((await request(`${api.url}/ready`, { headers: { host } })).status).toBe(200);
         const created = await request(`${api.url}/users`, { headers: { host }, json: { username: 'bundled', password: 'password' } });
         expect(created.status).toBe(201);
       } finally {
         await api?.stop();
-        await asSuperuser([`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, `DROP ROLE IF EXISTS ${apiUser}`]);
+        await asSuperuser(undefined, async (admin) => {
+          await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+          await admin.query(`DROP ROLE IF EXISTS ${apiUser}`);
+        });
       }
     },
   );

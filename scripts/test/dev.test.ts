@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../bundle.js';
 import { request } from '../lib/http.js';
 import { baseEnvironment, freePort, nodeArguments } from '../lib/service-process.js';
+import { asSuperuser, SUPERUSER_URL } from './support/postgres.js';
 
 interface DevRun {
   readonly child: ChildProcess;
@@ -19,30 +19,6 @@ interface DevRun {
 }
 
 const running: ChildProcess[] = [];
-
-/** CI's superuser URL of a real PostgreSQL server; the real-database case runs only with it. */
-const SUPERUSER_URL = process.env['NATTER_TEST_DATABASE_URL'];
-interface SqlClient {
-  connect(): Promise<void>;
-  query<Row = unknown>(text: string, params?: unknown[]): Promise<{ rows: Row[] }>;
-  end(): Promise<void>;
-}
-// `pg` is a dependency of the API package, not of the repository root.
-const pg = createRequire(join(REPO_ROOT, 'packages/natter-api/package.json'))('pg') as {
-  Client: new (options: { connectionString: string }) => SqlClient;
-};
-
-async function asSuperuser<T>(database: string | undefined, work: (client: SqlClient) => Promise<T>): Promise<T> {
-  const url = new URL(SUPERUSER_URL!);
-  if (database !== undefined) url.pathname = `/${database}`;
-  const client = new pg.Client({ connectionString: url.href });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Starts `scripts/dev.ts` as `npm run dev` does and waits for its banner. */
 async function startDev(args: string[], env: Record<string, string | undefined> = {}): Promise<DevRun> {
