@@ -7,8 +7,7 @@
  *
  * Database: real PostgreSQL when NATTER_TEST_DATABASE_URL (or DATABASE_URL) names a superuser
  * URL — a throwaway database and roles are created and dropped — else the embedded database.
- * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16),
- * BENCH_LOG_LEVEL (info, as deployed).
+ * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +28,8 @@ import { createIdentity, postMessage, postMessages, textWithLinks, type BenchIde
 const PREVIEW_DELAY_MS = 100;
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '3');
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? '16');
-const logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'info';
+// As deployed (and the level at which the services announce where they listen).
+const logLevel = 'info';
 // Cold runs read each message once; enough messages for a few seconds of load.
 const COLD_MESSAGES = { Bearer: 300, Basic: 40 } as const;
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
