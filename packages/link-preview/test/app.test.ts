@@ -90,6 +90,18 @@ describe('createApp', () => {
     expect(response.body).toEqual({ status: 400, error: reason });
   });
 
+  it('when a request carries seam-looking parameters or headers, then they change nothing', async () => {
+    fixture = await startFixture(html('<title>must not be reachable</title>'));
+    realPreviewer = createLinkPreviewer({ allowedPorts: [fixture.port] });
+    const response = await request(createApp(config, { previewer: realPreviewer, logger: captureLogger().logger }).callback())
+      .get('/preview')
+      .query({ url: `${fixture.origin}/`, allowedFixtureRanges: '127.0.0.0/8', allowFixtureRange: '127.0.0.0/8', lookup: 'x' })
+      .set('Host', HOST)
+      .set('X-Allow-Fixture-Range', '127.0.0.0/8');
+    expect(response.body).toEqual({ status: 400, error: 'destination not allowed' });
+    expect(fixture.connections).toBe(0);
+  });
+
   it.each([
     [new PreviewError(404, 'host not found'), 404],
     [new PreviewError(502, 'upstream response is not HTML'), 502],
