@@ -86,12 +86,12 @@ export class NatterChart extends Chart {
     authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
     assignSyncWave(namespace, SyncWave.NAMESPACE);
+    assignSyncWave(database, SyncWave.DATABASE);
     assignSyncWave(policies, SyncWave.GUARDRAILS);
     assignSyncWave(authorization, SyncWave.GUARDRAILS);
     for (const workload of [database.workload, migration.workload, api.workload, linkPreview.workload]) {
       assignSyncWave(workload.serviceAccount, SyncWave.GUARDRAILS);
     }
-    assignSyncWave(database, SyncWave.DATABASE);
     assignSyncWave(migration.workload.resource, SyncWave.MIGRATION);
     markAsSyncHook(migration.job);
     assignSyncWave(linkPreview.workload.resource, SyncWave.APPS);

@@ -130,13 +130,14 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
   });
 
-  it('orders the Argo CD sync: namespace, guardrails, database, migration hook, apps', () => {
+  it('orders the Argo CD sync: namespace, guardrails (policies, identities), database, migration hook, apps', () => {
     const wave = (kind: string, name: string): number => Number(findObject(objects, kind, name).metadata?.annotations?.[SYNC_WAVE_ANNOTATION]);
     for (const object of objects) expect(object.metadata?.annotations?.[SYNC_WAVE_ANNOTATION], object.kind).toMatch(/^-?\d+$/);
     const namespaceWave = wave('Namespace', 'natter-api');
     expect(objects.every((object) => Number(object.metadata?.annotations?.[SYNC_WAVE_ANNOTATION]) >= namespaceWave)).toBe(true);
-    for (const policy of objects.filter((object) => object.kind === 'NetworkPolicy')) {
-      expect(Number(policy.metadata?.annotations?.[SYNC_WAVE_ANNOTATION])).toBeLessThan(wave('StatefulSet', DATABASE));
+    const guardrails = objects.filter((object) => ['NetworkPolicy', 'ServiceAccount', 'Server', 'AuthorizationPolicy', 'MeshTLSAuthentication', 'NetworkAuthentication'].includes(object.kind));
+    for (const guardrail of guardrails) {
+      expect(Number(guardrail.metadata?.annotations?.[SYNC_WAVE_ANNOTATION]), `${guardrail.kind} ${guardrail.metadata?.name}`).toBeLessThan(wave('StatefulSet', DATABASE));
     }
     expect(wave('StatefulSet', DATABASE)).toBeLessThan(wave('Job', MIGRATION));
     expect(wave('Job', MIGRATION)).toBeLessThan(wave('Deployment', API));
