@@ -39,6 +39,8 @@ describe.skipIf(!opensslAvailable())('HTTPS (needs the openssl CLI to mint a tes
       ALLOWED_HOSTS: HOST,
       PREVIEW_ALLOWED_PORTS: `${fixture.port},${wrongName.port},${untrusted.port}`,
       NODE_EXTRA_CA_CERTS: ca.caFile,
+      // Must not switch verification off for the previewer.
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
     });
   }, 30_000);
 

@@ -21,7 +21,9 @@ export function createAgents(lookup: LookupFunction): Agents {
   // Agent options override request options when the socket is created, so `lookup` cannot be bypassed
   // per request. Idle sockets are closed after 15 s rather than kept open to arbitrary hosts.
   const options = { keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' as const, timeout: 15_000, lookup };
-  return { http: new http.Agent(options), https: new https.Agent(options), lookup };
+  // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot switch certificate checks off.
+  const tls = { rejectUnauthorized: true, minVersion: 'TLSv1.2' as const };
+  return { http: new http.Agent(options), https: new https.Agent({ ...options, ...tls }), lookup };
 }
 
 /**
