@@ -84,6 +84,20 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
   });
 
+  it('gives every long-running container readiness and liveness probes and every image an explicit version', () => {
+    for (const template of templates) {
+      for (const container of template.spec.containers) {
+        expect(container.image, template.owner).toMatch(/(:[\w][\w.-]*|@sha256:[0-9a-f]{64})$/);
+        expect(container.image, template.owner).not.toMatch(/:latest$/);
+        expect(container.imagePullPolicy, template.owner).toBeDefined();
+        if (template.ownerKind === 'Job') continue;
+        expect(container.readinessProbe, template.owner).toBeDefined();
+        expect(container.livenessProbe, template.owner).toBeDefined();
+      }
+      expect(template.spec.enableServiceLinks, template.owner).toBe(false);
+    }
+  });
+
   it('sets resources, a read-only root filesystem and UID/GID >= 10001 on every container', () => {
     for (const template of templates) {
       for (const container of template.spec.containers) {
