@@ -44,8 +44,8 @@ describe('token service', () => {
           hashes!.forEach((hash, index) => rows.push([hash, users![index], expiries![index], attributes![index]]));
           return [];
         }
-        const row = rows.find((candidate) => candidate[0] === params[0]);
-        return (row ? [{ user_id: row[1], expiry: row[2], attributes: row[3] }] : []) as Row[];
+        const wanted = params[0] as string[];
+        return rows.filter((row) => wanted.includes(row[0] as string)).map((row) => ({ token_id: row[0], user_id: row[1], expiry: row[2], attributes: row[3] })) as Row[];
       },
     };
   };

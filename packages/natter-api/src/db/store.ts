@@ -107,15 +107,19 @@ export async function insertTokens(
   );
 }
 
-export async function findToken(db: Queryable, hash: string): Promise<StoredToken | undefined> {
-  const rows = await db.query<{ user_id: string; expiry: unknown; attributes: unknown }>(
-    'SELECT user_id, expiry, attributes FROM tokens WHERE token_id = $1',
-    [hash],
+/** The stored tokens for the given hashes, in input order (undefined where none is stored). */
+export async function findTokens(db: Queryable, hashes: readonly string[]): Promise<(StoredToken | undefined)[]> {
+  const rows = await db.query<{ token_id: string; user_id: string; expiry: unknown; attributes: unknown }>(
+    'SELECT token_id, user_id, expiry, attributes FROM tokens WHERE token_id = ANY($1::text[])',
+    [hashes],
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  const attributes = typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes;
-  return { user: row.user_id, expiry: asDate(row.expiry), attributes: attributes as Record<string, unknown> };
+  const found = new Map(
+    rows.map((row) => {
+      const attributes = typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes;
+      return [row.token_id, { user: row.user_id, expiry: asDate(row.expiry), attributes: attributes as Record<string, unknown> }];
+    }),
+  );
+  return hashes.map((hash) => found.get(hash));
 }
 
 export async function deleteToken(db: Queryable, hash: string): Promise<void> {
@@ -128,27 +132,41 @@ export async function deleteExpiredTokens(db: Queryable, now: Date): Promise<num
   return rows.length;
 }
 
-/** Writes a start row (no status yet) and returns its new audit id. */
-export async function insertAuditStart(db: Queryable, entry: Omit<AuditEntry, 'id'>, time: Date): Promise<number> {
-  const [row] = await db.query<{ audit_id: number }>(
-    `INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
-     VALUES (nextval('audit_id_seq'), $1, $2, $3, NULL, $4) RETURNING audit_id`,
-    [entry.method, entry.path, entry.user ?? null, time.toISOString()],
+/** Writes start rows (no status yet) and returns their new audit ids, in input order. */
+export async function insertAuditStarts(db: Queryable, entries: readonly (Omit<AuditEntry, 'id'> & { time: Date })[]): Promise<number[]> {
+  // `numbered` calls nextval() and so is evaluated exactly once; WITH ORDINALITY maps ids back to inputs.
+  const rows = await db.query<{ n: number; id: number }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS x(method, path, user_id, at, n)
+     ), numbered AS (
+       SELECT n, nextval('audit_id_seq') AS id, method, path, user_id, at FROM input
+     ), inserted AS (
+       INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
+       SELECT id, method, path, user_id, NULL, at FROM numbered
+     )
+     SELECT n, id FROM numbered`,
+    [
+      entries.map((entry) => entry.method),
+      entries.map((entry) => entry.path),
+      entries.map((entry) => entry.user ?? null),
+      entries.map((entry) => entry.time.toISOString()),
+    ],
   );
-  return Number(row?.audit_id);
+  const ids = new Map(rows.map((row) => [Number(row.n), Number(row.id)]));
+  return entries.map((_, index) => ids.get(index + 1)!);
 }
 
-export async function insertAuditRows(db: Queryable, entries: readonly AuditEntry[], time: Date): Promise<void> {
+export async function insertAuditRows(db: Queryable, entries: readonly (AuditEntry & { time: Date })[]): Promise<void> {
   await db.query(
     `INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
-     SELECT *, $6::timestamptz FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[])`,
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])`,
     [
       entries.map((entry) => entry.id),
       entries.map((entry) => entry.method),
       entries.map((entry) => entry.path),
       entries.map((entry) => entry.user ?? null),
       entries.map((entry) => entry.status ?? null),
-      time.toISOString(),
+      entries.map((entry) => entry.time.toISOString()),
     ],
   );
 }

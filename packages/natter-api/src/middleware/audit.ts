@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
 import type { Database } from '../db/database.js';
-import { insertAuditRows, insertAuditStart, type AuditEntry } from '../db/store.js';
+import { batched } from '../db/batch.js';
+import { insertAuditRows, insertAuditStarts, type AuditEntry } from '../db/store.js';
 
 const MAX_PATH_LENGTH = 1024;
 
@@ -16,15 +17,23 @@ function describe(ctx: NatterContext): Omit<AuditEntry, 'id'> {
  * pipeline, so requests stopped early (429, bad Host, 415, …) still get both rows.
  */
 export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
+  // Group commit: concurrent requests share one INSERT per kind of row.
+  const writeStart = batched((entries: readonly (Omit<AuditEntry, 'id'> & { time: Date })[]) => insertAuditStarts(options.db, entries));
+  const writeEnd = batched(async (entries: readonly (AuditEntry & { time: Date })[]) => {
+    await insertAuditRows(options.db, entries);
+    return entries.map(() => undefined);
+  });
+
   const trail: NatterMiddleware = async function auditTrailMiddleware(ctx, next) {
     try {
       await next();
     } finally {
       const end = { ...describe(ctx), status: ctx.status };
-      const write = ctx.state.auditId !== undefined
-        ? insertAuditRows(options.db, [{ ...end, id: ctx.state.auditId }], options.clock.now())
-        : insertAuditStart(options.db, { ...end, status: undefined }, options.clock.now()).then((id) =>
-            insertAuditRows(options.db, [{ ...end, id }], options.clock.now()),
+      const startId = ctx.state.auditId;
+      const write = startId !== undefined
+        ? writeEnd({ ...end, id: startId, time: options.clock.now() })
+        : writeStart({ ...end, status: undefined, time: options.clock.now() }).then((id) =>
+            writeEnd({ ...end, id, time: options.clock.now() }),
           );
       // The response is already decided; a lost audit row must be visible in the logs, not hidden.
       await write.catch((error: unknown) =>
@@ -35,7 +44,7 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
 
   /** No action without a start row: if it cannot be written the request fails (503 when the database is down). */
   const start: NatterMiddleware = async function auditStartMiddleware(ctx, next) {
-    ctx.state.auditId = await insertAuditStart(options.db, describe(ctx), options.clock.now());
+    ctx.state.auditId = await writeStart({ ...describe(ctx), time: options.clock.now() });
     await next();
   };
 

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
-import { deleteToken, findToken, insertTokens, type StoredToken } from '../db/store.js';
+import { batched } from '../db/batch.js';
+import { deleteToken, findTokens, insertTokens, type StoredToken } from '../db/store.js';
 
 /** What a new token carries: whose it is, until when, and its attributes (path/perms or scope). */
 export interface NewToken {
@@ -30,6 +31,16 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 export function createTokenService(hmacKey: Buffer): TokenService {
   const mac = (id: string): Buffer => createHmac('sha256', hmacKey).update(id).digest();
   const hashOf = (id: string): string => createHash('sha256').update(id).digest('base64url');
+  // Concurrent lookups against one database share one query (see batched()).
+  const lookups = new WeakMap<Queryable, (hash: string) => Promise<StoredToken | undefined>>();
+  const lookup = (db: Queryable, hash: string): Promise<StoredToken | undefined> => {
+    let find = lookups.get(db);
+    if (find === undefined) {
+      find = batched((hashes: readonly string[]) => findTokens(db, hashes));
+      lookups.set(db, find);
+    }
+    return find(hash);
+  };
 
   /** The token id when the MAC checks, else undefined. */
   const verified = (presented: string): string | undefined => {
@@ -61,7 +72,7 @@ export function createTokenService(hmacKey: Buffer): TokenService {
     },
     async read(db, presented) {
       const id = verified(presented);
-      return id === undefined ? undefined : findToken(db, hashOf(id));
+      return id === undefined ? undefined : lookup(db, hashOf(id));
     },
     async revoke(db, presented) {
       const id = verified(presented);
