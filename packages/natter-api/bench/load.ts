@@ -9,6 +9,8 @@ export interface LoadFigures {
   readonly requests: number;
   /** Non-2xx responses, socket errors and timeouts: any of them invalidates the figures. */
   readonly failures: number;
+  /** What the failures were, e.g. "HTTP 503 x2, timeouts x1". */
+  readonly failureDetail: string;
 }
 
 export interface LoadOptions {
@@ -55,5 +57,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     p99Ms: result.latency.p99,
     requests: result.requests.total,
     failures: result.non2xx + result.errors + result.timeouts,
+    failureDetail: describeFailures(result),
   };
+}
+
+function describeFailures(result: autocannon.Result): string {
+  const statuses = Object.entries(result.statusCodeStats)
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, { count }]) => `HTTP ${status} x${count}`);
+  const socket = result.errors - result.timeouts;
+  return [...statuses, ...(socket > 0 ? [`socket errors x${socket}`] : []), ...(result.timeouts > 0 ? [`timeouts x${result.timeouts}`] : [])].join(', ');
 }

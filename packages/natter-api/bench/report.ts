@@ -53,7 +53,7 @@ function summarise(measurements: readonly Measurement[]): Summary[] {
     groups.set(key, [...(groups.get(key) ?? []), measurement]);
   }
   return [...groups.values()].map((runs) => {
-    const pick = (field: keyof LoadFigures) => runs.map((run) => run.figures[field]);
+    const pick = (field: Exclude<keyof LoadFigures, 'failureDetail'>) => runs.map((run) => run.figures[field]);
     const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
     return {
       name: runs[0]!.name,
@@ -66,6 +66,7 @@ function summarise(measurements: readonly Measurement[]): Summary[] {
         p99Ms: median(pick('p99Ms')),
         requests: sum(pick('requests')),
         failures: sum(pick('failures')),
+        failureDetail: runs.map((run) => run.figures.failureDetail).filter((detail) => detail !== '').join('; '),
       },
       previewRequests: sum(runs.map((run) => run.previewRequests)),
       problems: runs.flatMap(problems),
@@ -87,7 +88,7 @@ function linkCount(name: string): number {
 /** Why a run's figures cannot be trusted, if they cannot. */
 function problems(measurement: Measurement): string[] {
   const found: string[] = [];
-  if (measurement.figures.failures > 0) found.push(`${measurement.figures.failures} failed requests`);
+  if (measurement.figures.failures > 0) found.push(`${measurement.figures.failures} failed requests (${measurement.figures.failureDetail})`);
   if (measurement.name.includes('warm') && measurement.previewRequests > 0) {
     found.push(`warm cache still fetched ${measurement.previewRequests} previews`);
   }

@@ -9,7 +9,7 @@ function run(name: string, auth: Measurement['auth'], requestsPerSecond: number,
   return {
     name,
     auth,
-    figures: { requestsPerSecond, meanMs, p50Ms: meanMs, p99Ms: meanMs * 2, requests, failures: 0 },
+    figures: { requestsPerSecond, meanMs, p50Ms: meanMs, p99Ms: meanMs * 2, requests, failures: 0, failureDetail: '' },
     previewRequests: name.includes('cold') ? links * requests : 0,
     ...extra,
   };
@@ -54,13 +54,13 @@ describe('the benchmark report', () => {
     const report = formatReport(
       round(1, {
         '3 links, warm cache|Bearer': leakyCache,
-        'no links|Basic': { ...failing, figures: { ...failing.figures, failures: 4 } },
+        'no links|Basic': { ...failing, figures: { ...failing.figures, failures: 4, failureDetail: 'HTTP 503 x4' } },
       }),
       context,
     );
     expect(report.valid).toBe(false);
     expect(report.text).toContain('warm cache still fetched 12 previews');
-    expect(report.text).toContain('4 failed requests');
+    expect(report.text).toContain('4 failed requests (HTTP 503 x4)');
     expect(report.text).toContain('INVALID: 2 run(s) had problems');
   });
 
