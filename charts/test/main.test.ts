@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { selectProfiles } from '../src/profiles.js';
+import { synthesizeAll } from '../src/synth.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+const directories: string[] = [];
+
+/** Runs `tsx main.ts` into `outdir`, for all profiles or the one named. */
+async function synth(outdir: string, profile?: string): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir };
+  delete env.NATTER_PROFILE;
+  delete env.NATTER_MESH_MODE;
+  if (profile !== undefined) env.NATTER_PROFILE = profile;
+  const { stdout } = await run(join(ROOT, 'node_modules/.bin/tsx'), ['main.ts'], { cwd: ROOT, env });
+  return stdout;
+}
+
+function freshDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'natter-synth-'));
+  directories.push(directory);
+  return directory;
+}
+
+afterEach(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+describe('main.ts (npm run synth)', { timeout: 60_000 }, () => {
+  it('writes every file into CDK8S_OUTDIR and prints objects per kind per file', async () => {
+    const outdir = freshDirectory();
+    const stdout = await synth(outdir);
+    for (const file of synthesizeAll(selectProfiles({}))) {
+      expect(readFileSync(join(outdir, file.path), 'utf8'), file.path).toBe(file.content);
+      expect(stdout).toContain(`${outdir}/${file.path}: ${file.objects.length} objects (`);
+    }
+    expect(stdout).toMatch(/Namespace×1, NetworkPolicy×\d+/);
+    expect(stdout).toMatch(/synthesized 4 files in \d+ ms/);
+  });
+
+  it('removes a stale *.k8s.yaml on a full run but keeps the other profile on a single-profile run', async () => {
+    const outdir = freshDirectory();
+    await synth(outdir);
+    writeFileSync(join(outdir, 'renamed.k8s.yaml'), 'kind: Stale\n');
+    await synth(outdir, 'prod');
+    expect(existsSync(join(outdir, 'argocd/natter-dev.k8s.yaml'))).toBe(true);
+    expect(existsSync(join(outdir, 'renamed.k8s.yaml'))).toBe(true);
+    await synth(outdir);
+    expect(existsSync(join(outdir, 'renamed.k8s.yaml'))).toBe(false);
+  });
+
+  it('fails with a message naming the variable for an unknown profile', async () => {
+    await expect(synth(freshDirectory(), 'staging')).rejects.toThrow(/NATTER_PROFILE must be one of dev, prod/);
+  });
+});
