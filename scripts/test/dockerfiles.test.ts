@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
-import { copyParts, execForm, imageViolations, parseDockerfile, type Dockerfile, type Stage } from './support/dockerfile.js';
+import { copyParts, execForm, imageViolations, parseDockerfile, stageEnvironment, type Dockerfile, type Stage } from './support/dockerfile.js';
 import { DockerIgnore } from './support/dockerignore.js';
 
 const read = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -67,12 +67,14 @@ describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) 
     expect(dockerfile.stages).toHaveLength(2);
   });
 
-  it('runs the bundled server as UID/GID 10001 on port 4567 in production mode', () => {
+  it('runs the bundled server as UID/GID 10001 on port 4567 in production mode, with node on PATH', () => {
     const keyword = (name: string) => runtime.instructions.filter((instruction) => instruction.keyword === name);
     expect(keyword('USER').map((instruction) => instruction.args)).toEqual(['10001:10001']);
     expect(execForm(keyword('ENTRYPOINT').at(-1)!.args)).toEqual(['/nodejs/bin/node', '/app/server.mjs']);
     expect(keyword('EXPOSE').map((instruction) => instruction.args)).toEqual(['4567']);
-    expect(keyword('ENV').map((instruction) => instruction.args).join(' ')).toMatch(/\bNODE_ENV=production\b/);
+    expect(stageEnvironment(runtime).get('NODE_ENV')).toBe('production');
+    expect(stageEnvironment(runtime).get('PORT')).toBe('4567');
+    expect(stageEnvironment(runtime).get('PATH')?.split(':')[0]).toBe('/nodejs/bin');
   });
 
   it('copies nothing into the runtime stage but the bundles, from the build stage', () => {

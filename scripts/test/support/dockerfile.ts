@@ -137,3 +137,15 @@ export function imageViolations(dockerfile: Dockerfile): string[] {
   }
   return problems;
 }
+
+/** The environment a stage's ENV instructions set (`KEY=value` pairs, unquoted as ours are). */
+export function stageEnvironment(stage: Stage): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const instruction of stage.instructions.filter((candidate) => candidate.keyword === 'ENV')) {
+    for (const pair of instruction.args.split(/\s+/)) {
+      const [key = '', ...value] = pair.split('=');
+      env.set(key, value.join('='));
+    }
+  }
+  return env;
+}
