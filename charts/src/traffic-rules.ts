@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-27';
 import { type IWorkload, type LockedDownPolicy, NamespacePeer, Port } from '@natter/constructs';
 import type { Construct } from 'constructs';
 import { DATABASE_PORT, SERVICE_PORT } from './contract.js';
@@ -32,20 +31,11 @@ export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfi
     policies.allowEgressToNamespace(LINKERD_DESTINATION.peer, { from: workload, ports: LINKERD_DESTINATION.ports, name: `${workload.name}-egress-to-linkerd-destination` });
   }
 
-  if (profile.apiNodePort !== undefined && profile.nodePortClientCidrs.length > 0) {
-    // Workaround: LockedDownPolicy has no ipBlock ingress rule yet (reported to its owners).
-    new k8s.KubeNetworkPolicy(policies, `${api.name}-ingress-from-node-port-clients`, {
-      metadata: { name: `${api.name}-ingress-from-node-port-clients` },
-      spec: {
-        podSelector: { matchLabels: { ...api.selectorLabels } },
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: profile.nodePortClientCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-            ports: meshed(SERVICE_PORT).map((port) => ({ protocol: port.protocol, port: k8s.IntOrString.fromNumber(port.port) })),
-          },
-        ],
-      },
+  if (profile.apiNodePort !== undefined) {
+    policies.allowFromCidrs(profile.nodePortClientCidrs, {
+      to: api,
+      ports: meshed(SERVICE_PORT),
+      name: `${api.name}-ingress-from-node-port-clients`,
     });
   }
 }
