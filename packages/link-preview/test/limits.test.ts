@@ -220,6 +220,13 @@ describe('limits', () => {
       });
     });
 
+    it('when a head script contains "</head>", then the tags after it are still read', async () => {
+      harness = await startHarness(
+        html('<head><script>document.write("</head><body>")</script><meta property="og:title" content="after the script"></head><body>'),
+      );
+      expect((await harness.previewer.preview(`${harness.fixture.origin}/`)).title).toBe('after the script');
+    });
+
     it('when the response headers exceed 16 KiB, then 502', async () => {
       harness = await startHarness((_request, response) => {
         response.writeHead(200, { 'content-type': 'text/html', 'x-padding': 'p'.repeat(20 * 1024) });

@@ -2,14 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Transform } from 'node:stream';
 import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { upstreamFailure } from './errors.js';
+import { HeadEndScanner } from './head-end-scanner.js';
 import { releaseResponse } from './release-response.js';
-
-/**
- * Where the head ends: `</head` or `<body` followed by whitespace, `/` or `>`. `<body` counts too
- * because `</head>` is optional in HTML and often omitted by minifiers.
- */
-const HEAD_END = /<\/head[\s/>]|<body[\s/>]/i;
-const HEAD_END_MAX_LENGTH = '</head>'.length;
 
 const DECODER_OPTIONS = { chunkSize: 64 * 1024, finishFlush: constants.Z_SYNC_FLUSH };
 
@@ -46,7 +40,7 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
     const chunks: Buffer[] = [];
     let decodedBytes = 0;
     let rawBytes = 0;
-    let tail = '';
+    const scanner = new HeadEndScanner();
     let decoder: Transform | undefined;
     let started = false;
     let settled = false;
@@ -69,10 +63,8 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
 
     const onDecoded = (chunk: Buffer): void => {
       if (settled) return;
-      const text = tail + chunk.toString('latin1');
-      const match = HEAD_END.exec(text);
-      if (match !== null) {
-        const headLength = decodedBytes - tail.length + match.index;
+      const headLength = scanner.push(chunk);
+      if (headLength >= 0) {
         if (headLength > maxBytes) return fail(upstreamFailure('upstream response too large'));
         chunks.push(chunk);
         return succeed(Buffer.concat(chunks, decodedBytes + chunk.length).subarray(0, headLength));
@@ -80,7 +72,6 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
       decodedBytes += chunk.length;
       if (decodedBytes > maxBytes) return fail(upstreamFailure('upstream response too large'));
       chunks.push(chunk);
-      tail = text.slice(-(HEAD_END_MAX_LENGTH - 1));
     };
     const onBodyEnd = (): void => succeed(Buffer.concat(chunks, decodedBytes));
 
