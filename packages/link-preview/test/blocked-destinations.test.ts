@@ -59,7 +59,17 @@ const BLOCKED_IPV6: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Other spellings of loopback that URL parsing normalises to an IPv4 literal. */
-const LOOPBACK_SPELLINGS = ['http://2130706433/', 'http://0x7f.0.0.1/', 'http://0177.0.0.1/', 'http://127.1/', 'http://[::ffff:7f00:1]/'];
+const LOOPBACK_SPELLINGS = [
+  'http://2130706433/',
+  'http://0x7f.0.0.1/',
+  'http://0177.0.0.1/',
+  'http://127.1/',
+  'http://127.0.0.1./',
+  'http://%31%32%37.0.0.1/',
+  'http://0/',
+  'http://[::ffff:7f00:1]/',
+  'http://[0:0:0:0:0:0:0:1]/',
+];
 
 const literalUrl = (address: string): string => (address.includes(':') ? `http://[${address}]/` : `http://${address}/`);
 const hostFor = (address: string): string => `blocked-${address.replace(/[.:]/g, '-')}.test`;
