@@ -23,6 +23,9 @@ export interface NatterChartProps {
   readonly profile: NatterProfile;
 }
 
+/** Records on the namespace which mesh mode its Pod Security labels were chosen for. */
+export const MESH_MODE_ANNOTATION = 'natter.local/linkerd-mode';
+
 /** Pod Security Admission levels that admit exactly what the mesh mode injects (see MeshMode). */
 export function podSecurityFor(mode: MeshMode): { enforce: PodSecurityLevel; audit: PodSecurityLevel; warn: PodSecurityLevel } {
   const enforce = mode === 'linkerd-cni' ? PodSecurityLevel.RESTRICTED : PodSecurityLevel.PRIVILEGED;
@@ -46,7 +49,7 @@ export class NatterChart extends Chart {
     const namespace = new HardenedNamespace(this, 'Namespace', {
       name: NAMESPACE,
       ...podSecurityFor(profile.meshMode),
-      annotations: { 'linkerd.io/inject': 'enabled' },
+      annotations: { 'linkerd.io/inject': 'enabled', [MESH_MODE_ANNOTATION]: profile.meshMode },
     });
     // Rendered right after the namespace, so kubectl applies default-deny before any pod exists.
     const policies = new LockedDownPolicy(this, 'NetworkPolicies');

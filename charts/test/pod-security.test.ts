@@ -26,6 +26,8 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
 
   it('every pod, as the Linkerd injector rewrites it, is admitted by the enforce level the namespace claims', () => {
     const enforce = enforcedLevel(labels);
+    // The namespace states the mesh mode it was built for; judge the pods in exactly that mode.
+    expect(annotations['natter.local/linkerd-mode']).toBe(profile.meshMode);
     for (const template of templates) {
       expect(isInjected(template.annotations, annotations), template.owner).toBe(true);
       const injected = injectLinkerd(template, profile.meshMode);
