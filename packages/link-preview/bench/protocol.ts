@@ -25,33 +25,34 @@ export interface CellSpec {
   readonly previewTimeoutMs: number;
 }
 
-/** One measured slice: a closed loop of `concurrency` workers for about `durationMs`. */
-export interface SliceMeasurement {
-  readonly completed: number;
-  readonly errors: number;
-  readonly wrong: number;
-  readonly firstError?: string;
-  readonly firstWrong?: string;
-  readonly elapsedMs: number;
-  readonly latenciesMs: number[];
-  readonly socketBytesRead: number;
-  readonly connectionsOpened: number;
-  readonly cpuUserMicros: number;
-  readonly cpuSystemMicros: number;
-  readonly loadAverageAtStart: number;
-}
-
-/** What one contender measured for one page at one concurrency, all its slices together. */
-export interface CellMeasurement {
-  /** Measured slices, interleaved with the other contenders' slices of the same page and concurrency. */
-  readonly slices: number;
+/** Counts shared by one slice and by a whole cell. */
+export interface PreviewCounts {
   readonly completed: number;
   readonly errors: number;
   /** Previews whose title/description/image differ from expected.json. */
   readonly wrong: number;
   readonly firstError?: string;
   readonly firstWrong?: string;
+  /** Wall time measured, in-flight previews at the end included. */
   readonly elapsedMs: number;
+  /** Bytes the client process read from its TCP sockets while measuring (headers included). */
+  readonly socketBytesRead: number;
+  /** TCP connections the client opened while measuring. */
+  readonly connectionsOpened: number;
+}
+
+/** One measured slice: a closed loop of `concurrency` workers for about `durationMs`. */
+export interface SliceMeasurement extends PreviewCounts {
+  readonly latenciesMs: number[];
+  readonly cpuUserMicros: number;
+  readonly cpuSystemMicros: number;
+  readonly loadAverageAtStart: number;
+}
+
+/** What one contender measured for one page at one concurrency, all its slices together. */
+export interface CellMeasurement extends PreviewCounts {
+  /** Measured slices, interleaved with the other contenders' slices of the same page and concurrency. */
+  readonly slices: number;
   readonly previewsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -59,10 +60,6 @@ export interface CellMeasurement {
   readonly baselineRssBytes: number;
   /** Kernel high-water mark of the process (getrusage maxrss), warm-up included. */
   readonly peakRssBytes: number;
-  /** Bytes the client process read from its TCP sockets while measuring (headers included). */
-  readonly socketBytesRead: number;
-  /** TCP connections the client opened while measuring. */
-  readonly connectionsOpened: number;
   /**
    * CPU time (user + system) the contender process spent per completed preview. Much less
    * sensitive than wall-clock throughput to other load on the machine.

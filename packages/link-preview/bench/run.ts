@@ -92,7 +92,11 @@ writeFileSync(
 
 const sections = [
   `link-preview bench — ${startedAt}, Node ${machine.node}, ${machine.cpus} CPUs, loopback only`,
-  'In-process, one process per cell. KiB read/preview = bytes the contender process read from its TCP sockets (response headers included) / previews; srv KiB sent/req = body bytes the fixture server flushed to the kernel per request (includes what the client never read).',
+  [
+    `In-process: one process per contender, page and concurrency, measured in ${settings.slices} interleaved slices (n/slices). See bench/README.md.`,
+    'CPU ms/preview (sys): CPU time of the contender process per preview (kernel share). KiB read/preview: bytes the contender process read from its TCP sockets (headers included).',
+    'srv KiB sent/req, srv CPU ms/req: body bytes the fixture server pushed into the kernel (read or not) and its CPU time, per request. load: 1-minute load average.',
+  ].join('\n'),
   cellTable(cells),
   ...problems(cells).map((note) => `! ${note}`),
   'Core against the fastest library and the floor (same run):',

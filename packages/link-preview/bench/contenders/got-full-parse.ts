@@ -2,7 +2,7 @@
 import { Agent } from 'node:http';
 import got from 'got';
 import type { ContenderFactory } from './contender.js';
-import { extractFromHtml } from './extract-from-head.js';
+import { extractFromHtml } from './extract-from-html.js';
 
 export const create: ContenderFactory = async () => {
   const agent = new Agent({ keepAlive: true });

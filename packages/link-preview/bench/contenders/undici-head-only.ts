@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { ContenderFactory } from './contender.js';
-import { extractFromHtml } from './extract-from-head.js';
+import { extractFromHtml } from './extract-from-html.js';
 
 const HEAD_END = Buffer.from('</head>');
 
