@@ -14,7 +14,9 @@
  * the name resolves to 127.0.0.1). A fresh HMAC key is generated into a private temporary folder,
  * removed on exit. Ctrl-C (SIGINT) or SIGTERM stops both services, then this process exits 0.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createLineFormatter } from './lib/log-format.js';
@@ -125,24 +127,34 @@ async function main(): Promise<void> {
   await ensurePortFree(options.port);
   const secrets = await createSecretsDirectory('natter-dev-');
   const running: ServiceProcess[] = [];
-  let stopping = false;
+  // Every child that has not exited, including one still starting up (not in `running` yet).
+  const children = new Set<ChildProcess>();
+  const onSpawn = (child: ChildProcess) => {
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+  };
+  let stopping: Promise<never> | undefined;
 
-  const stopAll = async (exitCode: number): Promise<never> => {
-    stopping = true;
-    // The API first: it calls link-preview, not the other way round.
-    for (const service of [...running].reverse()) {
-      const { code, signal } = await service.stop();
-      say(`${service.name} stopped (${signal ?? `exit code ${code}`})`);
-    }
-    await secrets.remove();
-    process.exit(exitCode);
+  const stopAll = (exitCode: number): Promise<never> => {
+    stopping ??= (async () => {
+      const unstarted = [...children].filter((child) => !running.some((service) => service.child === child));
+      await Promise.all(unstarted.map((child) => terminate(child)));
+      // The API first: it calls link-preview, not the other way round.
+      for (const service of [...running].reverse()) {
+        const { code, signal } = await service.stop();
+        say(`${service.name} stopped (${signal ?? `exit code ${code}`})`);
+      }
+      await secrets.remove();
+      process.exit(exitCode);
+    })();
+    return stopping;
   };
   let signals = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       signals += 1;
       if (signals > 1) {
-        for (const service of running) service.child.kill('SIGKILL');
+        for (const child of children) child.kill('SIGKILL');
         process.exit(130);
       }
       say(`${signal}: stopping`);
@@ -152,7 +164,7 @@ async function main(): Promise<void> {
   const watch = (service: ServiceProcess) => {
     running.push(service);
     service.child.once('exit', (code, signal) => {
-      if (stopping) return;
+      if (stopping !== undefined) return;
       say(`${service.name} exited unexpectedly (${signal ?? `exit code ${code}`}); stopping everything`);
       void stopAll(1);
     });
@@ -165,6 +177,7 @@ async function main(): Promise<void> {
       entry: ENTRIES.linkPreview,
       env: { ...linkPreviewEnvironment({ port: previewPort, bindAddress: LOOPBACK, allowedHosts: loopbackHosts(previewPort) }), NODE_ENV: 'development' },
       onLine: forward('link-preview'),
+      onSpawn,
     });
     watch(linkPreview);
 
@@ -187,6 +200,7 @@ async function main(): Promise<void> {
         NODE_ENV: 'development',
       },
       onLine: forward('api'),
+      onSpawn,
     });
     watch(api);
 
@@ -207,9 +221,21 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } catch (error) {
+    // A signal during start-up already stops everything; the failed start is its consequence.
+    if (stopping !== undefined) return;
     say(error instanceof Error ? error.message : String(error));
     await stopAll(1);
   }
+}
+
+/** SIGTERM, SIGKILL if it is still there after 5 s; resolves once the process is gone. */
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(killer);
 }
 
 /** With DATABASE_HOST, the API is configured exactly as the chart would: pass those variables on. */

@@ -4,8 +4,8 @@ export default defineProject({
   test: {
     name: 'scripts',
     include: ['test/**/*.test.ts'],
-    // Bundling and starting real processes takes a few seconds per service.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Bundling, building and starting real processes: seconds each, much more on a loaded machine.
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
   },
 });

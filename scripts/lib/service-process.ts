@@ -29,6 +29,8 @@ export interface StartOptions {
    * sandbox that drops privileges and then execs. @default - node is started directly
    */
   readonly launcher?: readonly string[];
+  /** Called as soon as the process exists, before it is listening (so a supervisor can stop it). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface ServiceProcess {
@@ -56,6 +58,7 @@ export async function startService(options: StartOptions): Promise<ServiceProces
     env: withoutUndefined(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  options.onSpawn?.(child);
   const recent: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -115,7 +118,7 @@ function listeningUrl(line: string): string | undefined {
 }
 
 /** Runs a one-shot command (e.g. the migration) to completion; resolves with its exit code. */
-export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs' | 'launcher'>): Promise<number> {
+export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs' | 'launcher' | 'onSpawn'>): Promise<number> {
   const child = spawn(process.execPath, nodeArguments(options.entry, options.args), {
     cwd: options.cwd,
     env: withoutUndefined(options.env),

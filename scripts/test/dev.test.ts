@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,8 +21,8 @@ interface DevRun {
 
 const running: ChildProcess[] = [];
 
-/** Starts `scripts/dev.ts` as `npm run dev` does and waits for its banner. */
-async function startDev(args: string[], env: Record<string, string | undefined> = {}): Promise<DevRun> {
+/** `scripts/dev.ts` run as `npm run dev` runs it, its output collected line by line. */
+function spawnDev(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(process.execPath, nodeArguments(join(REPO_ROOT, 'scripts/dev.ts'), args), {
     cwd: REPO_ROOT,
     env: { ...baseEnvironment(), ...env },
@@ -29,26 +30,65 @@ async function startDev(args: string[], env: Record<string, string | undefined> 
   });
   running.push(child);
   const lines: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
-  const banner = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      if (line === 'Ctrl-C stops everything.') resolve(lines.join('\n'));
+  const waiters: { test: (line: string) => boolean; resolve: () => void }[] = [];
+  const onLine = (line: string) => {
+    lines.push(line);
+    for (const waiter of waiters.filter((candidate) => candidate.test(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  const output = () => lines.join('\n');
+  /** Resolves at the first line passing `test`; rejects if dev exits first. */
+  const waitFor = (test: (line: string) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      waiters.push({ test, resolve });
+      child.once('exit', (code) => reject(new Error(`dev exited with ${code} while waiting:\n${output()}`)));
     });
-    child.once('exit', (code) => reject(new Error(`dev exited with ${code} before its banner:\n${lines.join('\n')}`)));
-  });
+  return { child, output, waitFor };
+}
+
+/** Starts dev and waits for its banner. */
+async function startDev(args: string[], env: Record<string, string | undefined> = {}): Promise<DevRun> {
+  const dev = spawnDev(args, env);
+  await dev.waitFor((line) => line === 'Ctrl-C stops everything.');
+  const banner = dev.output();
   const field = (pattern: RegExp) => {
     const value = pattern.exec(banner)?.[1];
     if (value === undefined) throw new Error(`banner lacks ${pattern}:\n${banner}`);
     return value;
   };
   return {
-    child,
+    child: dev.child,
     apiUrl: field(/^ {2}API\s+(http:\/\/\S+)/m),
     linkPreviewUrl: field(/^ {2}link-preview\s+(http:\/\/\S+)/m),
     secretsPath: field(/^ {2}secrets\s+(\S+)/m),
-    output: () => lines.join('\n'),
+    output: dev.output,
   };
+}
+
+/** Live processes whose parent is `pid` (Linux /proc). */
+async function childPids(pid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name: state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === pid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function refusesConnections(url: string): Promise<boolean> {
@@ -92,6 +132,25 @@ describe('npm run dev', () => {
       expect(dev.output()).toMatch(/link-preview stopped \(exit code 0\)/);
     },
   );
+
+  it('when SIGTERM arrives while the API is still starting, then no service outlives dev and it exits 0', async () => {
+    const port = await freePort();
+    const dev = spawnDev(['--port', String(port)]);
+    await dev.waitFor((line) => / link-preview +INFO +listening /.test(line));
+    // The API is spawned right after link-preview listens; its embedded database takes seconds to start.
+    let children = await childPids(dev.child.pid!);
+    for (let attempt = 0; children.length < 2 && attempt < 100; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      children = await childPids(dev.child.pid!);
+    }
+    expect(children.length, dev.output()).toBe(2);
+    expect(dev.output()).not.toContain('Ctrl-C stops everything.');
+
+    dev.child.kill('SIGTERM');
+    const [code] = (await once(dev.child, 'exit')) as [number | null];
+    expect(code, dev.output()).toBe(0);
+    expect(children.filter(alive)).toEqual([]);
+  });
 
   it('when the port is taken, then it says so and exits 2 without starting anything', async () => {
     const port = await freePort();
