@@ -49,7 +49,12 @@ export class NatterChart extends Chart {
     const namespace = new HardenedNamespace(this, 'Namespace', {
       name: NAMESPACE,
       ...podSecurityFor(profile.meshMode),
-      annotations: { 'linkerd.io/inject': 'enabled', [MESH_MODE_ANNOTATION]: profile.meshMode },
+      annotations: {
+        'linkerd.io/inject': 'enabled',
+        // Any meshed port without a Server (below) refuses connections; kubelet probes stay authorized.
+        'config.linkerd.io/default-inbound-policy': 'deny',
+        [MESH_MODE_ANNOTATION]: profile.meshMode,
+      },
     });
     // Rendered right after the namespace, so kubectl applies default-deny before any pod exists.
     const policies = new LockedDownPolicy(this, 'NetworkPolicies');

@@ -38,6 +38,10 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(servers.map((server) => server.metadata?.name).sort()).toEqual(served.map((template) => template.name).sort());
   });
 
+  it('denies by default on every meshed port of the namespace that has no Server', () => {
+    expect(findObject(objects, 'Namespace', 'natter-api').metadata?.annotations?.['config.linkerd.io/default-inbound-policy']).toBe('deny');
+  });
+
   it('creates no HTTPRoute, which would withdraw Linkerd\'s automatic authorization of kubelet probes', () => {
     expect(objects.filter((object) => object.kind === 'HTTPRoute' || object.kind === 'GRPCRoute')).toEqual([]);
   });
