@@ -168,13 +168,8 @@ function parseHmacKey(env: Env, embedded: boolean): Buffer | undefined {
 function parseCorsOrigin(env: Env): string | undefined {
   const origin = envOptionalString(env, 'CORS_ORIGIN');
   if (origin === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(origin);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+  const url = httpUrl(origin);
+  if (url === undefined || url.origin !== origin) {
     throw new ConfigError('CORS_ORIGIN', `must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash), got "${origin}"`);
   }
   return origin;
@@ -203,14 +198,19 @@ function parseBucket(env: Env, prefix: string, defaults: { perSecond: number }):
 function parseLinkPreviewUrl(env: Env): URL | undefined {
   const raw = envOptionalString(env, 'LINK_PREVIEW_URL');
   if (raw === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+  const url = httpUrl(raw);
+  if (url === undefined || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new ConfigError('LINK_PREVIEW_URL', `must be an http(s) base URL without credentials, query or fragment, e.g. http://natter-link-preview-service:4567, got "${raw}"`);
   }
   return url;
+}
+
+/** The value as an http(s) URL, or undefined when it is not one. */
+function httpUrl(raw: string): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -82,10 +82,11 @@ describe('link previews on GET of a message', () => {
     stub.behave('http://500.example/', { kind: 'status', status: 500 });
     stub.behave('http://404.example/', { kind: 'status', status: 404 });
     stub.behave('http://html.example/', { kind: 'not-json' });
-    const { response } = await read('http://500.example/ http://ok.example/ http://404.example/ http://html.example/');
+    stub.behave('http://huge.example/', { kind: 'huge' });
+    const { response } = await read('http://500.example/ http://ok.example/ http://404.example/ http://html.example/ http://huge.example/');
     expect(response.status).toBe(200);
     expect(response.body.links.map((link: { url: string }) => link.url)).toEqual(['http://ok.example/']);
-    expect(app.linkPreviews.failures).toBe(3);
+    expect(app.linkPreviews.failures).toBe(4);
   });
 
   it('when the service is down, then the message is still served without previews', async () => {

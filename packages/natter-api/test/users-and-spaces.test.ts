@@ -1,36 +1,28 @@
 import './support/timeouts.js';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createSpace, expectSecurityHeaders, PASSWORD, registerUser, startApp, uniqueName, type TestApp } from './support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { createSpace, expectSecurityHeaders, PASSWORD, registerUser, uniqueName } from './support/harness.js';
+import { useAppPerTest, useTestDatabase } from './support/lifecycle.js';
 
-let database: TestDatabase;
-let app: TestApp;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(() => database?.close());
-beforeEach(async () => {
-  app = await startApp(database.db);
-});
-afterEach(() => app.close());
+const database = useTestDatabase();
+const app = useAppPerTest(database);
 
 describe('POST /users', () => {
   it('when the input is valid, then 201 with Location and the username, and the password is stored as scrypt', async () => {
     const username = uniqueName();
-    const response = await app.http.post('/users').send({ username, password: PASSWORD });
+    const response = await app().http.post('/users').send({ username, password: PASSWORD });
     expect(response.status).toBe(201);
     expect(response.headers['location']).toBe(`/users/${username}`);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.body).toEqual({ username });
     expectSecurityHeaders(response, expect);
-    const [row] = await database.owner.query<{ pw_hash: string }>('SELECT pw_hash FROM users WHERE user_id = $1', [username]);
+    const [row] = await database().owner.query<{ pw_hash: string }>('SELECT pw_hash FROM users WHERE user_id = $1', [username]);
     expect(row!.pw_hash).toMatch(/^\$scrypt\$N=\d+,r=8,p=1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(row!.pw_hash).not.toContain(PASSWORD);
   });
 
   it('when the username is taken, then 409 (the book answered 500)', async () => {
-    const { username } = await registerUser(app);
-    const response = await app.http.post('/users').send({ username, password: 'another password' });
+    const { username } = await registerUser(app());
+    const response = await app().http.post('/users').send({ username, password: 'another password' });
     expect(response.status).toBe(409);
     expect(response.body).toEqual({ error: 'username already exists' });
   });
@@ -45,22 +37,22 @@ describe('POST /users', () => {
     [{ password: PASSWORD }, 'username must be a string'],
     [{ username: 42, password: PASSWORD }, 'username must be a string'],
   ])('when the body is %j, then 400 %s', async (body, error) => {
-    const response = await app.http.post('/users').send(body);
+    const response = await app().http.post('/users').send(body);
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error });
   });
 
   it('when the password has 8 characters made of multi-byte letters, then it is accepted', async () => {
-    const response = await app.http.post('/users').send({ username: uniqueName(), password: 'ÄÖÜäöüßé' });
+    const response = await app().http.post('/users').send({ username: uniqueName(), password: 'ÄÖÜäöüßé' });
     expect(response.status).toBe(201);
   });
 });
 
 describe('POST /spaces', () => {
   it('when authenticated as the owner, then 201 with four capability URIs and a token-free Location', async () => {
-    const owner = await registerUser(app);
+    const owner = await registerUser(app());
     const name = uniqueName('space');
-    const response = await app.http.post('/spaces').set('Authorization', owner.auth).send({ name, owner: owner.username });
+    const response = await app().http.post('/spaces').set('Authorization', owner.auth).send({ name, owner: owner.username });
     expect(response.status).toBe(201);
     const id = /^\/spaces\/(\d+)$/.exec(response.headers['location'] ?? '')?.[1];
     expect(id).toBeDefined();
@@ -71,30 +63,30 @@ describe('POST /spaces', () => {
     for (const key of ['messages-rwd', 'messages-rw', 'messages-r']) {
       expect(response.body[key]).toMatch(new RegExp(`^/spaces/${id}/messages\\?access_token=${token}$`));
     }
-    const roles = await database.owner.query('SELECT role_id FROM user_roles WHERE space_id = $1 AND user_id = $2', [Number(id), owner.username]);
+    const roles = await database().owner.query('SELECT role_id FROM user_roles WHERE space_id = $1 AND user_id = $2', [Number(id), owner.username]);
     expect(roles).toEqual([{ role_id: 'owner' }]);
   });
 
   it('when the name is taken, then 409', async () => {
-    const owner = await registerUser(app);
+    const owner = await registerUser(app());
     const name = uniqueName('space');
-    await createSpace(app, owner, name);
-    const response = await app.http.post('/spaces').set('Authorization', owner.auth).send({ name, owner: owner.username });
+    await createSpace(app(), owner, name);
+    const response = await app().http.post('/spaces').set('Authorization', owner.auth).send({ name, owner: owner.username });
     expect(response.status).toBe(409);
     expect(response.body).toEqual({ error: 'a space with this name already exists' });
   });
 
   it('when not authenticated, then 401 with WWW-Authenticate', async () => {
-    const response = await app.http.post('/spaces').send({ name: 'x', owner: 'nobody' });
+    const response = await app().http.post('/spaces').send({ name: 'x', owner: 'nobody' });
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toContain('Bearer');
     expect(response.body).toEqual({ error: 'authentication required' });
   });
 
   it('when the owner is someone else, then 400', async () => {
-    const owner = await registerUser(app);
-    const other = await registerUser(app);
-    const response = await app.http.post('/spaces').set('Authorization', owner.auth).send({ name: uniqueName(), owner: other.username });
+    const owner = await registerUser(app());
+    const other = await registerUser(app());
+    const response = await app().http.post('/spaces').set('Authorization', owner.auth).send({ name: uniqueName(), owner: other.username });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: 'owner must match authenticated user' });
   });
@@ -105,16 +97,16 @@ describe('POST /spaces', () => {
     [{ name: 'nul\u0000byte' }, 'invalid space name'],
     [{ name: 7 }, 'name must be a string'],
   ])('when the space is %j, then 400 %s', async (fields, error) => {
-    const owner = await registerUser(app);
-    const response = await app.http.post('/spaces').set('Authorization', owner.auth).send({ owner: owner.username, ...fields });
+    const owner = await registerUser(app());
+    const response = await app().http.post('/spaces').set('Authorization', owner.auth).send({ owner: owner.username, ...fields });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error });
   });
 
   it('when the name has exactly 255 characters, then it is accepted', async () => {
-    const owner = await registerUser(app);
+    const owner = await registerUser(app());
     const name = `${uniqueName()}${'é'.repeat(255)}`.slice(0, 255);
-    const response = await app.http.post('/spaces').set('Authorization', owner.auth).send({ name, owner: owner.username });
+    const response = await app().http.post('/spaces').set('Authorization', owner.auth).send({ name, owner: owner.username });
     expect(response.status).toBe(201);
   });
 });

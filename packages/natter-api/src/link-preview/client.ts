@@ -54,9 +54,7 @@ export function createLinkPreviewClient(options: LinkPreviewOptions): LinkPrevie
       await response.body?.cancel();
       throw new Error(`link-preview answered ${response.status}`);
     }
-    const text = await response.text();
-    if (Buffer.byteLength(text) > MAX_PREVIEW_BYTES) throw new Error('link-preview answer too large');
-    const preview: unknown = JSON.parse(text);
+    const preview: unknown = JSON.parse(await readCapped(response, MAX_PREVIEW_BYTES));
     if (typeof preview !== 'object' || preview === null || Array.isArray(preview)) throw new Error('link-preview answer is not an object');
     return preview as Preview;
   };
@@ -112,6 +110,22 @@ export function createLinkPreviewClient(options: LinkPreviewOptions): LinkPrevie
       return previews;
     },
   };
+}
+
+/** The body as text, refusing (and abandoning) anything larger than `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) {
+    await response.body?.cancel();
+    throw new Error('link-preview answer too large');
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body ?? []) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new Error('link-preview answer too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function hostOf(link: string): string {

@@ -17,7 +17,7 @@ export function jsonBody(options: { readonly maxBytes?: number } = {}): NatterMi
     if (ctx.method !== 'POST' || !hasBody(ctx)) return next();
     if (!isJson(ctx.get('Content-Type'))) fail(415, 'Only application/json supported');
     const declared = Number(ctx.get('Content-Length') || '0');
-    if (declared > maxBytes) tooLarge(ctx);
+    if (declared > maxBytes) tooLarge(ctx, maxBytes);
     const raw = await readLimited(ctx, maxBytes);
     let text: string;
     try {
@@ -51,10 +51,10 @@ function isJson(contentType: string): boolean {
   });
 }
 
-function tooLarge(ctx: NatterContext): never {
+function tooLarge(ctx: NatterContext, maxBytes: number): never {
   // The unread remainder would poison a kept-alive connection.
   ctx.set('Connection', 'close');
-  fail(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+  fail(413, `body larger than ${maxBytes} bytes`);
 }
 
 async function readLimited(ctx: NatterContext, maxBytes: number): Promise<Buffer> {
@@ -63,7 +63,7 @@ async function readLimited(ctx: NatterContext, maxBytes: number): Promise<Buffer
   for await (const chunk of ctx.req) {
     const buffer = chunk as Buffer;
     total += buffer.length;
-    if (total > maxBytes) tooLarge(ctx);
+    if (total > maxBytes) tooLarge(ctx, maxBytes);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks, total);

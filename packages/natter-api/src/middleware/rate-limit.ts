@@ -3,7 +3,7 @@ import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
 import { TokenBuckets, type Take } from './token-buckets.js';
 import { fail } from '../http-error.js';
 
-function reject(ctx: NatterContext, take: Take & { allowed: false }): never {
+function reject(take: Take & { allowed: false }): never {
   fail(429, 'too many requests', { 'Retry-After': String(take.retryAfterSeconds) });
 }
 
@@ -23,9 +23,9 @@ export function rateLimit(options: {
     const now = options.clock.now().getTime();
     // Per address first, so one noisy client spends its own budget and not the global one.
     const byAddress = perAddress.take(options.clientAddress(ctx), now);
-    if (!byAddress.allowed) reject(ctx, byAddress);
+    if (!byAddress.allowed) reject(byAddress);
     const overall = global.take('*', now);
-    if (!overall.allowed) reject(ctx, overall);
+    if (!overall.allowed) reject(overall);
     await next();
   };
 }
@@ -36,7 +36,7 @@ export function rateLimitPerUser(options: { readonly perUser: BucketConfig; read
   return async function rateLimitPerUserMiddleware(ctx, next) {
     if (ctx.state.user !== undefined) {
       const take = perUser.take(ctx.state.user, options.clock.now().getTime());
-      if (!take.allowed) reject(ctx, take);
+      if (!take.allowed) reject(take);
     }
     await next();
   };

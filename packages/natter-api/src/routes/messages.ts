@@ -69,7 +69,9 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
     requireCapability('r', deps),
     async (ctx) => {
       const now = deps.clock.now().getTime();
-      const sinceParam = ctx.query['since'];
+      // An unencoded `+01:00` offset arrives as a space (form encoding); read it as the `+` meant.
+      const rawSince = ctx.query['since'];
+      const sinceParam = typeof rawSince === 'string' ? rawSince.replace(' ', '+') : rawSince;
       let since = new Date(now - DAY_MS);
       if (sinceParam !== undefined) {
         if (typeof sinceParam !== 'string' || !ISO_8601_INSTANT.test(sinceParam) || Number.isNaN(Date.parse(sinceParam))) {

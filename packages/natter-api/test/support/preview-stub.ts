@@ -12,6 +12,7 @@ export type Behaviour =
   | { kind: 'delay'; ms: number }
   | { kind: 'status'; status: number }
   | { kind: 'not-json' }
+  | { kind: 'huge' }
   | { kind: 'hold' };
 
 /**
@@ -70,6 +71,8 @@ export async function startPreviewStub(): Promise<PreviewStub> {
         return finish(behaviour.status, '{"error":"upstream failed"}');
       case 'not-json':
         return finish(200, '<html>not json</html>', 'text/html');
+      case 'huge':
+        return finish(200, JSON.stringify({ url: link, title: 'x'.repeat(100_000) }));
       case 'hold':
         held.push(() => finish(200, preview(link)));
         return;
