@@ -161,7 +161,7 @@ export class NetworkPolicyEvaluator {
 
   private peerMatches(peer: INetworkPolicyPeer, policyNamespace: string, endpoint: Endpoint): boolean {
     if (peer.ipBlock) {
-      const ip = endpoint.kind === 'ip' ? endpoint.ip : endpoint.ip;
+      const ip = endpoint.ip;
       if (ip === undefined) return false;
       return cidrContains(peer.ipBlock.cidr, ip) && !(peer.ipBlock.except ?? []).some((except) => cidrContains(except, ip));
     }
