@@ -1,4 +1,5 @@
 import type { ParameterizedContext, Middleware, Next } from 'koa';
+import type { StoredToken } from './db/store.js';
 
 /** What the pipeline learns about a request, stage by stage. */
 export interface NatterState {
@@ -8,6 +9,8 @@ export interface NatterState {
   scope?: ReadonlySet<string>;
   /** The Bearer token as presented (DELETE /sessions revokes it). */
   bearer?: string;
+  /** The lookup of `?access_token=`, started early so it shares a batch with the session lookup. */
+  capability?: Promise<StoredToken | undefined>;
   /** Permissions granted by the request's capability token. */
   perms?: string;
   /** The parsed JSON body of a POST. */

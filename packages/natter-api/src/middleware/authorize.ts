@@ -1,7 +1,29 @@
 import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
 import type { Database } from '../db/database.js';
+import type { StoredToken } from '../db/store.js';
 import type { TokenService } from '../security/tokens.js';
 import { fail } from '../http-error.js';
+
+/**
+ * Starts looking up `?access_token=` (only a correctly MACed one reaches the database) so the
+ * lookup runs alongside authentication; {@link requireCapability} awaits it.
+ */
+export function prefetchCapability(options: { readonly db: Database; readonly tokens: TokenService }): NatterMiddleware {
+  return async function prefetchCapabilityMiddleware(ctx, next) {
+    if (ctx.query['access_token'] !== undefined) {
+      const lookup = lookUpCapability(ctx, options);
+      // Awaited (and its failure reported) by requireCapability; a request that stops earlier drops it.
+      lookup.catch(() => {});
+      ctx.state.capability = lookup;
+    }
+    await next();
+  };
+}
+
+function lookUpCapability(ctx: NatterContext, options: { readonly db: Database; readonly tokens: TokenService }): Promise<StoredToken | undefined> {
+  const presented = ctx.query['access_token'];
+  return typeof presented === 'string' ? options.tokens.read(options.db, presented) : Promise.resolve(undefined);
+}
 
 /** Sent with every 401 that asks for credentials: either scheme works. */
 export const AUTHENTICATION_CHALLENGES = ['Basic realm="natter", charset="UTF-8"', 'Bearer realm="natter"'];
@@ -37,8 +59,7 @@ export function requireCapability(
   capabilityPath: (ctx: NatterContext) => string = (ctx) => ctx.path,
 ): NatterMiddleware {
   return async function requireCapabilityMiddleware(ctx, next) {
-    const presented = ctx.query['access_token'];
-    const token = typeof presented === 'string' ? await options.tokens.read(options.db, presented) : undefined;
+    const token = await (ctx.state.capability ?? lookUpCapability(ctx, options));
     const path = token?.attributes['path'];
     const perms = token?.attributes['perms'];
     const valid =
