@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { NatterMiddleware } from '../context.js';
-import { isConnectionFailure } from '../db/database.js';
+import { DatabaseUnavailableError } from '../db/database.js';
 
 interface HttpErrorLike {
   status?: number;
@@ -24,7 +24,8 @@ export function errorResponses(options: { logger: Logger }): NatterMiddleware {
       }
     } catch (caught) {
       const error = (caught instanceof Error ? caught : new Error(String(caught))) as Error & HttpErrorLike;
-      if (isConnectionFailure(error)) {
+      // Only the database layer decides what counts as "unreachable" (a client hanging up is not).
+      if (error instanceof DatabaseUnavailableError) {
         options.logger.error({ err: { message: error.message, cause: String((error.cause as Error | undefined)?.message ?? '') } }, 'database unavailable');
         ctx.status = 503;
         ctx.set('Retry-After', '1');

@@ -1,5 +1,5 @@
 import type { NatterContext, NatterMiddleware } from '../context.js';
-import { fail } from '../http-error.js';
+import { fail, HttpError } from '../http-error.js';
 
 /** Bodies over this are refused with 413 (contract: 64 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -60,11 +60,16 @@ function tooLarge(ctx: NatterContext, maxBytes: number): never {
 async function readLimited(ctx: NatterContext, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of ctx.req) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > maxBytes) tooLarge(ctx, maxBytes);
-    chunks.push(buffer);
+  try {
+    for await (const chunk of ctx.req) {
+      const buffer = chunk as Buffer;
+      total += buffer.length;
+      if (total > maxBytes) tooLarge(ctx, maxBytes);
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    fail(400, 'request body was not received completely');
   }
   return Buffer.concat(chunks, total);
 }
