@@ -2,8 +2,8 @@
  * `npm run bench` (packages/natter-api): GET of a message through the whole API pipeline, without
  * links, with 1 and with 3 links (cold and warm preview cache), authenticated with Basic and with
  * Bearer — each compared, in the same run, with a bare Koa + one-SELECT floor. Everything runs on
- * loopback: the API and the floor as their own processes, link-preview replaced by a stub that
- * answers after a fixed 100 ms.
+ * loopback: the API, the floor and a link-preview stub that answers after a fixed 100 ms, each as
+ * its own process.
  *
  * Database: real PostgreSQL when NATTER_TEST_DATABASE_URL (or DATABASE_URL) names a superuser
  * URL — a throwaway database and roles are created and dropped — else the embedded database.
@@ -167,9 +167,9 @@ async function main(): Promise<number> {
   for (let round = 1; round <= rounds; round += 1) {
     for (const scenario of scenarios) {
       const load = await scenario.prepare(round);
-      const stubBefore = stub.requests();
+      const stubBefore = await stub.requests();
       const figures = await load();
-      measurements.push({ name: scenario.name, auth: scenario.auth, figures, previewRequests: stub.requests() - stubBefore });
+      measurements.push({ name: scenario.name, auth: scenario.auth, figures, previewRequests: (await stub.requests()) - stubBefore });
       await settle(scenario.auth);
       console.error(`round ${round}/${rounds} ${scenario.name} (${scenario.auth}): ${figures.requestsPerSecond.toFixed(0)} req/s, mean ${figures.meanMs.toFixed(0)} ms`);
     }
