@@ -123,6 +123,15 @@ describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) 
   });
 });
 
+describe('the images together', () => {
+  it('share the same pinned base images, so a digest bump cannot leave one image behind', () => {
+    const bases = (Object.keys(SERVICES) as ServiceName[]).map((service) =>
+      parseDockerfile(read(`packages/${service}/Dockerfile`)).stages.map((stage) => stage.image),
+    );
+    for (const other of bases.slice(1)) expect(other).toEqual(bases[0]);
+  });
+});
+
 describe('the .dockerignore allow-list', () => {
   it('keeps dependencies, history, tests, benchmarks, secrets and synthesized YAML out of the build context', () => {
     for (const path of [
