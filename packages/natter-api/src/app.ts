@@ -47,7 +47,13 @@ const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
  * The Natter API, in the contract's order: rate limit → CORS → Host allowlist → JSON-only →
  * (security headers, on everything) → authentication → audit → routes. No listen(), no globals.
  */
-export function createApp(deps: AppDeps): Koa<NatterState> {
+/** The Koa app plus what its owner needs at shutdown. */
+export type NatterApp = Koa<NatterState> & {
+  /** Resolves once audit rows still being written after their responses are stored (call before closing the database). */
+  readonly settled: () => Promise<void>;
+};
+
+export function createApp(deps: AppDeps): NatterApp {
   const { config, db, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const tokens = deps.tokens ?? createTokenService(requireKey(config));
@@ -64,7 +70,7 @@ export function createApp(deps: AppDeps): Koa<NatterState> {
   sessionRoutes(router, routeDeps);
   spaceRoutes(router, routeDeps);
   messageRoutes(router, routeDeps);
-  logRoutes(router, routeDeps);
+  logRoutes(router, { ...routeDeps, auditSettled: audit.settled });
   shareRoutes(router, routeDeps);
 
   const probes = new Router<NatterState>();
@@ -95,7 +101,7 @@ export function createApp(deps: AppDeps): Koa<NatterState> {
   app.use(router.routes() as NatterMiddleware);
   // Errors never reach Koa's default handler (it would drop the security headers); log if one does.
   app.on('error', (error: Error) => logger.error({ err: error }, 'unhandled application error'));
-  return app;
+  return Object.assign(app, { settled: audit.settled });
 }
 
 function requireKey(config: Config): Buffer {

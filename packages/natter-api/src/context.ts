@@ -17,6 +17,8 @@ export interface NatterState {
   body?: Record<string, unknown>;
   /** Audit id once the start row is written. */
   auditId?: number;
+  /** Settles when the start row is written (a read may run alongside it). */
+  auditStarted?: Promise<void>;
 }
 
 export type NatterContext = ParameterizedContext<NatterState>;

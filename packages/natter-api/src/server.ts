@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     logger,
     onClose: async () => {
       purge.stop();
+      await app.settled();
       await db.close();
     },
   });

@@ -1,6 +1,7 @@
 import './support/timeouts.js';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSpace, expectSecurityHeaders, postMessage, registerUser, type SpaceUris } from './support/harness.js';
+import type { Database } from '../src/db/database.js';
+import { createSpace, expectSecurityHeaders, postMessage, registerUser, startApp, type SpaceUris } from './support/harness.js';
 import { useAppPerTest, useTestDatabase } from './support/lifecycle.js';
 
 const database = useTestDatabase();
@@ -75,6 +76,24 @@ describe('GET /spaces/:id/messages/:msgId', () => {
     expect(response.body).toMatchObject({ author: owner.username, message: 'no links here', links: [] });
     expect(new Date(response.body.time).toISOString()).toBe(response.body.time);
     expectSecurityHeaders(response, expect);
+  });
+
+  it('when the audit start row cannot be written, then the read is not answered (no data leaves unaudited)', async () => {
+    const posted = await postMessage(app(), owner, space['messages-rw'], 'top secret text');
+    const db = database().db;
+    const auditFails: Database = {
+      ...db,
+      query: (text, params) => (text.includes('audit_log') ? Promise.reject(new Error('disk full')) : db.query(text, params)),
+    };
+    const broken = await startApp(auditFails);
+    try {
+      const response = await broken.http.get(posted['read-only']).set('Authorization', owner.auth);
+      expect(response.status).toBe(500);
+      expect(response.body).toEqual({ error: 'internal server error' });
+      expect(response.text).not.toContain('top secret');
+    } finally {
+      await broken.close();
+    }
   });
 
   it('when the message was deleted, then 404', async () => {

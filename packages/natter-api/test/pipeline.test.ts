@@ -22,6 +22,7 @@ async function start(env: Record<string, string> = {}, deps = {}): Promise<TestA
 }
 
 async function auditRowsFor(path: string): Promise<{ audit_id: number; status: number | null; method: string }[]> {
+  await Promise.all(apps.map((app) => app.settled()));
   return database.owner.query('SELECT audit_id, status, method FROM audit_log WHERE path = $1 ORDER BY audit_id, status NULLS FIRST', [path]);
 }
 
@@ -244,6 +245,7 @@ describe('audit', () => {
     const app = await start();
     const path = `/users/${uniqueName()}`;
     await app.http.get(`${path}?access_token=supersecret&x=1`);
+    await app.settled();
     const rows = await database.owner.query<{ path: string }>("SELECT path FROM audit_log WHERE path LIKE $1 OR path LIKE '%supersecret%'", [`${path}%`]);
     expect(rows.map((row) => row.path)).toEqual([path, path]);
   });

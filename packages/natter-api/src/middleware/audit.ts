@@ -11,10 +11,17 @@ function describe(ctx: NatterContext): Omit<AuditEntry, 'id'> {
   return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user };
 }
 
+/** Reads: they change nothing a user can see before the response, which waits for the start row. */
+const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 /**
  * Two audit rows per request, sharing an id: one when the request starts (written once the caller
  * is known, before any action) and one with the final status when it ends. `trail` wraps the whole
  * pipeline, so requests stopped early (429, bad Host, 415, …) still get both rows.
+ *
+ * Latency: the end row is written after the response has been decided, without holding it up
+ * ({@link settled} waits for those writes: GET /logs and shutdown use it); a read runs alongside
+ * its start row but is answered only once that row is written.
  */
 export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
   // Group commit: concurrent requests share one INSERT per kind of row.
@@ -23,6 +30,11 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
     await insertAuditRows(options.db, entries);
     return entries.map(() => undefined);
   });
+
+  const pending = new Set<Promise<void>>();
+  const settled = async (): Promise<void> => {
+    await Promise.allSettled([...pending]);
+  };
 
   const trail: NatterMiddleware = async function auditTrailMiddleware(ctx, next) {
     try {
@@ -36,17 +48,32 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
             writeEnd({ ...end, id, time: options.clock.now() }),
           );
       // The response is already decided; a lost audit row must be visible in the logs, not hidden.
-      await write.catch((error: unknown) =>
-        options.logger.error({ err: { message: (error as Error).message }, method: end.method, path: end.path, status: end.status }, 'audit row not written'),
+      const logged = write.then(
+        () => undefined,
+        (error: unknown) =>
+          options.logger.error({ err: { message: (error as Error).message }, method: end.method, path: end.path, status: end.status }, 'audit row not written'),
       );
+      pending.add(logged);
+      void logged.finally(() => pending.delete(logged));
     }
   };
 
   /** No action without a start row: if it cannot be written the request fails (503 when the database is down). */
   const start: NatterMiddleware = async function auditStartMiddleware(ctx, next) {
-    ctx.state.auditId = await writeStart({ ...describe(ctx), time: options.clock.now() });
-    await next();
+    const started = writeStart({ ...describe(ctx), time: options.clock.now() }).then((id) => {
+      ctx.state.auditId = id;
+    });
+    ctx.state.auditStarted = started;
+    if (!READ_METHODS.has(ctx.method)) {
+      await started;
+      await next();
+      return;
+    }
+    const [startOutcome, readOutcome] = await Promise.allSettled([started, next()]);
+    // Without a start row nothing is answered, not even what the read found.
+    if (startOutcome.status === 'rejected') throw startOutcome.reason;
+    if (readOutcome.status === 'rejected') throw readOutcome.reason;
   };
 
-  return { trail, start };
+  return { trail, start, settled };
 }

@@ -47,6 +47,8 @@ export interface TestApp {
   readonly config: Config;
   readonly linkPreviews: LinkPreviewClient;
   readonly server: Server;
+  /** Waits for audit rows still being written after their responses. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,10 +80,14 @@ export async function startApp(
     config,
     linkPreviews: options.deps?.linkPreviews ?? linkPreviews,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    settled: () => app.settled(),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app.settled();
+    },
   };
 }
 
