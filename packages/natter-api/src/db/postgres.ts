@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DatabaseUnavailableError, isConnectionFailure, type Database, type Queryable } from './database.js';
@@ -25,11 +26,30 @@ function translate(error: unknown): unknown {
   return isConnectionFailure(error) ? new DatabaseUnavailableError(error) : error;
 }
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+/**
+ * Every statement the API sends has fixed text: naming it lets each connection parse and plan it
+ * once (a prepared statement) instead of on every request. (A schema change invalidates those
+ * plans; migrations run before a rollout replaces the pods.)
+ */
+function statementNamer(): (text: string) => string {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `natter_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+}
+
+function queryable(client: pg.Pool | pg.PoolClient, statementName: (text: string) => string): Queryable {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
       try {
-        const result = await client.query(text, params as unknown[]);
+        const result = params.length === 0
+          ? await client.query(text)
+          : await client.query({ name: statementName(text), text, values: params as unknown[] });
         return result.rows as Row[];
       } catch (error) {
         throw translate(error);
@@ -69,7 +89,8 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
   pool.on('error', (error) => options.logger.warn({ err: { message: error.message } }, 'idle database connection lost'));
-  const pooled = queryable(pool);
+  const statementName = statementNamer();
+  const pooled = queryable(pool, statementName);
   return {
     query: pooled.query,
     exec: pooled.exec,
@@ -80,7 +101,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
       } catch (error) {
         throw translate(error);
       }
-      const tx = queryable(client);
+      const tx = queryable(client, statementName);
       let broken: unknown;
       try {
         await tx.query('BEGIN');
