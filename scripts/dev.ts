@@ -39,7 +39,11 @@ const USAGE = 'usage: npm run dev -- [--port <api port, default 4567>] [--host-n
 interface Options {
   readonly port: number;
   readonly hostNames: readonly string[];
+  readonly logLevel: string;
 }
+
+/** The runner learns where each service listens from its info-level "listening" line. */
+const LOG_LEVELS = ['info', 'debug', 'trace'];
 
 function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
@@ -62,7 +66,9 @@ function parseOptions(argv: readonly string[]): Options {
       throw new UsageError(`--host-name must be a lower-case DNS name, got "${name}"`);
     }
   }
-  return { port, hostNames: values['host-name'] };
+  const logLevel = process.env['LOG_LEVEL'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} for npm run dev, got "${logLevel}"`);
+  return { port, hostNames: values['host-name'], logLevel };
 }
 
 class UsageError extends Error {}
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
     const linkPreview = await startService({
       name: 'link-preview',
       entry: ENTRIES.linkPreview,
-      env: { ...linkPreviewEnvironment({ port: previewPort, bindAddress: LOOPBACK, allowedHosts: loopbackHosts(previewPort) }), NODE_ENV: 'development' },
+      env: { ...linkPreviewEnvironment({ port: previewPort, bindAddress: LOOPBACK, allowedHosts: loopbackHosts(previewPort), logLevel: options.logLevel }), NODE_ENV: 'development' },
       onLine: forward('link-preview'),
       onSpawn,
     });
@@ -194,7 +200,7 @@ async function main(): Promise<void> {
           linkPreviewUrl: `http://${LOOPBACK}:${previewPort}`,
           database: database.connection,
           secrets,
-          logLevel: process.env['LOG_LEVEL'],
+          logLevel: options.logLevel,
           extra: passThroughDatabaseEnvironment(),
         })),
         NODE_ENV: 'development',

@@ -123,7 +123,7 @@ describe('npm run dev', () => {
       expect(existsSync(join(dev.secretsPath, 'hmac-key'))).toBe(true);
 
       dev.child.kill(signal);
-      const [code] = (await once(dev.child, 'exit')) as [number | null];
+      const [code] = (await once(dev.child, 'close')) as [number | null];
       expect(code, dev.output()).toBe(0);
       expect(await refusesConnections(dev.apiUrl)).toBe(true);
       expect(await refusesConnections(dev.linkPreviewUrl)).toBe(true);
@@ -147,9 +147,16 @@ describe('npm run dev', () => {
     expect(dev.output()).not.toContain('Ctrl-C stops everything.');
 
     dev.child.kill('SIGTERM');
-    const [code] = (await once(dev.child, 'exit')) as [number | null];
+    const [code] = (await once(dev.child, 'close')) as [number | null];
     expect(code, dev.output()).toBe(0);
     expect(children.filter(alive)).toEqual([]);
+  });
+
+  it('when LOG_LEVEL would hide the services\' listening lines, then it says so and exits 2', async () => {
+    const dev = spawnDev(['--port', String(await freePort())], { LOG_LEVEL: 'warn' });
+    const [code] = (await once(dev.child, 'close')) as [number | null];
+    expect(code).toBe(2);
+    expect(dev.output()).toContain('LOG_LEVEL must be one of info, debug, trace for npm run dev, got "warn"');
   });
 
   it('when the port is taken, then it says so and exits 2 without starting anything', async () => {
@@ -165,7 +172,7 @@ describe('npm run dev', () => {
       running.push(child);
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const [code] = (await once(child, 'exit')) as [number | null];
+      const [code] = (await once(child, 'close')) as [number | null];
       expect(code).toBe(2);
       expect(stderr).toContain(`port ${port} on 127.0.0.1 is not free`);
     } finally {
@@ -194,7 +201,7 @@ describe('npm run dev', () => {
         expect(users).toEqual(['realdb']);
         expect(sessions).toEqual([apiUser]);
         dev.child.kill('SIGTERM');
-        const [code] = (await once(dev.child, 'exit')) as [number | null];
+        const [code] = (await once(dev.child, 'close')) as [number | null];
         expect(code, dev.output()).toBe(0);
       } finally {
         await asSuperuser(undefined, async (admin) => {
