@@ -76,7 +76,8 @@ export function parseConfig(env: Env): Config {
   return Object.freeze({
     port,
     bindAddress: parseBindAddress(env),
-    allowedHosts: embedded && envOptionalString(env, 'ALLOWED_HOSTS') === undefined
+    // Only a development run on a known port may default the allowlist; port 0 is not known yet.
+    allowedHosts: embedded && port !== 0 && envOptionalString(env, 'ALLOWED_HOSTS') === undefined
       ? [`localhost:${port}`, `127.0.0.1:${port}`]
       : envHostList(env, 'ALLOWED_HOSTS'),
     logLevel: parseLogLevel(env),

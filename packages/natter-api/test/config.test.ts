@@ -50,6 +50,7 @@ describe('parseConfig', () => {
     expect(config.database).toEqual({ kind: 'embedded' });
     expect(config.hmacKey).toBeUndefined();
     expect(config.allowedHosts).toEqual(['localhost:4000', '127.0.0.1:4000']);
+    expect(configError({ PORT: '0' }).variable).toBe('ALLOWED_HOSTS');
   });
 
   it('when DATABASE_URL is set, then it is parsed without echoing the password on error', () => {
