@@ -2,7 +2,7 @@
  * Bundles a service into self-contained ESM files that plain `node` runs, as the production
  * images do: `server.mjs` for every service, plus `migrate.mjs` for the Natter API.
  *
- *   tsx scripts/bundle.ts <link-preview|natter-api> [--outdir <dir>]   (default: build/<service>)
+ *   tsx scripts/bundle.ts <link-preview|natter-api> [--outdir <dir>]   (default: packages/<service>/build)
  *
  * The image copies only these files, so anything the bundle does not contain does not ship:
  * test code, benchmarks and the embedded development database are kept out on purpose, and the
@@ -136,7 +136,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const [service, flag, outDirArgument, ...rest] = argv;
   if (service === undefined || !isServiceName(service) || rest.length > 0) usage();
   if (flag !== undefined && (flag !== '--outdir' || outDirArgument === undefined)) usage();
-  const outDir = resolve(outDirArgument ?? join(REPO_ROOT, 'build', service));
+  const outDir = resolve(outDirArgument ?? join(REPO_ROOT, 'packages', service, 'build'));
   const { outputs } = await bundleService(service, outDir);
   for (const output of outputs) console.log(`wrote ${relative(process.cwd(), output) || output}`);
 }
