@@ -33,6 +33,11 @@ export interface AuditEntry {
 
 const asDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
+/** The cheapest round trip: does the database answer at all? */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 export async function insertUser(db: Queryable, username: string, passwordHash: string): Promise<void> {
   await db.query('INSERT INTO users(user_id, pw_hash) VALUES ($1, $2)', [username, passwordHash]);
 }

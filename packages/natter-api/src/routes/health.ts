@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { NatterState } from '../context.js';
 import type { Database } from '../db/database.js';
+import { ping } from '../db/store.js';
 
 /**
  * Probe endpoints. `/health`: the process answers. `/ready`: the database answers too (503
@@ -10,8 +11,7 @@ import type { Database } from '../db/database.js';
 export function healthRoutes(router: Router<NatterState>, options: { readonly db: Database }): void {
   let pending: Promise<boolean> | undefined;
   const databaseAnswers = (): Promise<boolean> => {
-    pending ??= options.db
-      .query('SELECT 1')
+    pending ??= ping(options.db)
       .then(() => true, () => false)
       .finally(() => {
         pending = undefined;
