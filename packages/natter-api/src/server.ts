@@ -34,7 +34,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ name: 'natter-api', level: config.logLevel });
-  const db = await openDatabase(config, logger);
+  let db: Database;
+  try {
+    db = await openDatabase(config, logger);
+  } catch (error) {
+    // e.g. a production image without the embedded database and no DATABASE_HOST
+    logger.fatal({ err: { message: (error as Error).message } }, 'cannot open the database');
+    process.exit(1);
+  }
   let hmacKey = config.hmacKey;
   if (hmacKey === undefined) {
     logger.warn('no HMAC_KEY_FILE: using a random key for this run (embedded development mode only); tokens end with the process');
