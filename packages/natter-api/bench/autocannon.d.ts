@@ -17,8 +17,6 @@ declare module 'autocannon' {
       readonly timeouts: number;
       readonly non2xx: number;
       readonly statusCodeStats: Readonly<Record<string, { readonly count: number }>>;
-      /** Seconds. */
-      readonly duration: number;
     }
     interface Request {
       method?: string;
