@@ -26,6 +26,9 @@ export interface NatterChartProps {
 /** Records on the namespace which mesh mode its Pod Security labels were chosen for. */
 export const MESH_MODE_ANNOTATION = 'natter.local/linkerd-mode';
 
+/** libuv threads for the link-preview pod (see its env): room for slow DNS answers beside zlib work. */
+const LINK_PREVIEW_THREADPOOL_SIZE = 16;
+
 /** Pod Security Admission levels that admit exactly what the mesh mode injects (see MeshMode). */
 export function podSecurityFor(mode: MeshMode): { enforce: PodSecurityLevel; audit: PodSecurityLevel; warn: PodSecurityLevel } {
   const enforce = mode === 'linkerd-cni' ? PodSecurityLevel.RESTRICTED : PodSecurityLevel.PRIVILEGED;
@@ -115,7 +118,14 @@ export class NatterChart extends Chart {
       ...meshedHttpServer(profile, address, '/health'),
       name: WORKLOAD_NAMES.linkPreview,
       image: profile.images.linkPreview,
-      env: { PORT: String(address.port), LOG_LEVEL: profile.logLevel, ALLOWED_HOSTS: address.inClusterHosts.join(',') },
+      env: {
+        PORT: String(address.port),
+        LOG_LEVEL: profile.logLevel,
+        ALLOWED_HOSTS: address.inClusterHosts.join(','),
+        // dns.lookup and zlib share libuv's pool (4 threads by default): a few attacker-chosen names
+        // that resolve slowly must not stall every other preview's decompression.
+        UV_THREADPOOL_SIZE: String(LINK_PREVIEW_THREADPOOL_SIZE),
+      },
     });
     return { workload, service: workload.exposeViaService({ name: address.name, port: address.port }) };
   }

@@ -77,6 +77,10 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(external).toEqual(profile.apiNodePort === undefined ? ['api.natter.local'] : ['api.natter.local', 'api.natter.local:30567']);
   });
 
+  it('gives link-preview enough libuv threads that slow DNS answers cannot starve decompression', () => {
+    expect(Number(env(templateNamed(objects, LINK_PREVIEW), 'UV_THREADPOOL_SIZE'))).toBeGreaterThanOrEqual(8);
+  });
+
   it('points the API and the migration at the Services by their cluster names', () => {
     const linkPreview = servicePort(objects, 'natter-link-preview-service');
     const database = servicePort(objects, 'natter-database-service');
