@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -20,6 +20,8 @@ interface DevRun {
 }
 
 const running: ChildProcess[] = [];
+
+const HAS_CURL_AND_JQ = ['curl', 'jq'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 
 /** `scripts/dev.ts` run as `npm run dev` runs it, its output collected line by line. */
 function spawnDev(args: string[], env: Record<string, string | undefined> = {}) {
@@ -132,6 +134,32 @@ describe('npm run dev', () => {
       expect(dev.output()).toMatch(/link-preview stopped \(exit code 0\)/);
     },
   );
+
+  it.runIf(HAS_CURL_AND_JQ)('when the printed walkthrough is pasted into a shell, then it creates, posts and reads back a message', async () => {
+    const port = await freePort();
+    const dev = await startDev(['--port', String(port)]);
+    const banner = dev.output();
+    const commands = banner
+      .slice(banner.indexOf("Try the book's walkthrough"), banner.indexOf("For the book's exact URLs"))
+      .split('\n')
+      .filter((line) => line.startsWith('  '))
+      // Stay on loopback: link-preview refuses this address before connecting, as it would a private one.
+      .map((line) => line.trim().replace('http://www.example.com/news/1', 'http://127.0.0.1:9/news/1'));
+    expect(commands).toHaveLength(5);
+
+    const shell = spawn('sh', ['-c', ['set -e', ...commands].join('\n')], { env: baseEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    shell.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    shell.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(shell, 'close')) as [number | null];
+    expect(code, stderr).toBe(0);
+    expect(stdout.startsWith('{"username":"test"}')).toBe(true);
+    const message = JSON.parse(stdout.slice(stdout.indexOf('{\n'))) as Record<string, unknown>;
+    expect(message).toMatchObject({ author: 'test', message: 'Check out this link: http://127.0.0.1:9/news/1', links: [] });
+    dev.child.kill('SIGINT');
+    await once(dev.child, 'close');
+  });
 
   it('when SIGTERM arrives while the API is still starting, then no service outlives dev and it exits 0', async () => {
     const port = await freePort();
