@@ -8,7 +8,8 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../bundle.js';
 import { request } from '../lib/http.js';
-import { baseEnvironment, freePort, nodeArguments } from '../lib/service-process.js';
+import { connectionFromUrl, createSecretsDirectory, ENTRIES, migrationEnvironment } from '../lib/natter-services.js';
+import { baseEnvironment, freePort, nodeArguments, runToCompletion } from '../lib/service-process.js';
 import { asSuperuser, SUPERUSER_URL } from './support/postgres.js';
 
 interface DevRun {
@@ -208,35 +209,74 @@ describe('npm run dev', () => {
     }
   });
 
+  /** A fresh database and API role name on the real server, dropped afterwards. */
+  async function withScratchDatabase(work: (database: string, apiUser: string) => Promise<void>): Promise<void> {
+    const suffix = randomBytes(5).toString('hex');
+    const database = `natter_dev_${suffix}`;
+    const apiUser = `natter_dev_api_${suffix}`;
+    await asSuperuser(undefined, (admin) => admin.query(`CREATE DATABASE ${database}`));
+    try {
+      await work(database, apiUser);
+    } finally {
+      await asSuperuser(undefined, async (admin) => {
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await admin.query(`DROP ROLE IF EXISTS ${apiUser}`);
+      });
+    }
+  }
+
+  /** A user created through dev's API lands in `database`, written by a session of `apiUser` only. */
+  async function expectServedFrom(dev: DevRun, database: string, apiUser: string): Promise<void> {
+    expect((await request(`${dev.apiUrl}/users`, { json: { username: 'realdb', password: 'password' } })).status).toBe(201);
+    const { users, sessions } = await asSuperuser(database, async (client) => ({
+      users: (await client.query<{ user_id: string }>('SELECT user_id FROM users')).rows.map((row) => row.user_id),
+      sessions: (await client.query<{ usename: string }>('SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])).rows.map((row) => row.usename),
+    }));
+    expect(users).toEqual(['realdb']);
+    expect(sessions).toEqual([apiUser]);
+    dev.child.kill('SIGTERM');
+    const [code] = (await once(dev.child, 'close')) as [number | null];
+    expect(code, dev.output()).toBe(0);
+  }
+
   it.runIf(SUPERUSER_URL !== undefined)(
     'when DATABASE_URL names a real PostgreSQL database, then it migrates as that owner and the API connects as the least-privileged role',
-    async () => {
-      const suffix = randomBytes(5).toString('hex');
-      const database = `natter_dev_${suffix}`;
-      const apiUser = `natter_dev_api_${suffix}`;
-      await asSuperuser(undefined, (admin) => admin.query(`CREATE DATABASE ${database}`));
-      try {
+    () =>
+      withScratchDatabase(async (database, apiUser) => {
         const url = new URL(SUPERUSER_URL!);
         url.pathname = `/${database}`;
-        const port = await freePort();
-        const dev = await startDev(['--port', String(port)], { DATABASE_URL: url.href, DATABASE_API_USER: apiUser });
+        const dev = await startDev(['--port', String(await freePort())], { DATABASE_URL: url.href, DATABASE_API_USER: apiUser });
         expect(dev.output()).toContain(`PostgreSQL ${url.hostname}:${url.port || 5432}/${database} (API connects as ${apiUser})`);
-        expect((await request(`${dev.apiUrl}/users`, { json: { username: 'realdb', password: 'password' } })).status).toBe(201);
-        const { users, sessions } = await asSuperuser(database, async (client) => ({
-          users: (await client.query<{ user_id: string }>('SELECT user_id FROM users')).rows.map((row) => row.user_id),
-          sessions: (await client.query<{ usename: string }>('SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database])).rows.map((row) => row.usename),
-        }));
-        expect(users).toEqual(['realdb']);
-        expect(sessions).toEqual([apiUser]);
-        dev.child.kill('SIGTERM');
-        const [code] = (await once(dev.child, 'close')) as [number | null];
-        expect(code, dev.output()).toBe(0);
-      } finally {
-        await asSuperuser(undefined, async (admin) => {
-          await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-          await admin.query(`DROP ROLE IF EXISTS ${apiUser}`);
-        });
-      }
-    },
+        await expectServedFrom(dev, database, apiUser);
+      }),
+  );
+
+  it.runIf(SUPERUSER_URL !== undefined)(
+    'when DATABASE_HOST and friends describe a migrated database, then they reach the API unchanged',
+    () =>
+      withScratchDatabase(async (database, apiUser) => {
+        const secrets = await createSecretsDirectory('natter-dev-test-');
+        try {
+          const owner = { ...connectionFromUrl(SUPERUSER_URL!), database };
+          const apiPassword = randomBytes(18).toString('base64url');
+          const migrated = await runToCompletion({
+            name: 'migrate',
+            entry: ENTRIES.migrate,
+            env: await migrationEnvironment({ owner, apiUser, apiPassword, secrets }),
+          });
+          expect(migrated).toBe(0);
+          const dev = await startDev(['--port', String(await freePort())], {
+            DATABASE_HOST: owner.host,
+            DATABASE_PORT: String(owner.port),
+            DATABASE_NAME: database,
+            DATABASE_USER: apiUser,
+            DATABASE_PASSWORD_FILE: await secrets.write('api-user-password', apiPassword),
+          });
+          expect(dev.output()).toContain(`PostgreSQL at ${owner.host} (DATABASE_* passed through to the API)`);
+          await expectServedFrom(dev, database, apiUser);
+        } finally {
+          await secrets.remove();
+        }
+      }),
   );
 });
