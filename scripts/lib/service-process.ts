@@ -63,6 +63,9 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  const failedToSpawn = new Promise<never>((_resolve, reject) => child.once('error', reject));
+  // Only start-up waits for this; a later 'error' (a failed kill) must not become an unhandled rejection.
+  failedToSpawn.catch(() => undefined);
 
   const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -99,7 +102,7 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   };
 
   try {
-    const url = await listening;
+    const url = await Promise.race([listening, failedToSpawn]);
     return { name: options.name, url, child, recentOutput: () => recent.join('\n'), stop };
   } catch (error) {
     await stop(2000);
@@ -126,7 +129,8 @@ export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutM
   });
   createInterface({ input: child.stdout }).on('line', (line) => options.onLine?.(line, 'stdout'));
   createInterface({ input: child.stderr }).on('line', (line) => options.onLine?.(line, 'stderr'));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  // 'close', not 'exit': every line of output has been read by then.
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   return code ?? (signal === null ? 1 : 128);
 }
 
