@@ -91,7 +91,7 @@ async function ensurePortFree(port: number): Promise<void> {
  * The database the API gets: undefined → embedded; DATABASE_URL → migrate as its (owner) user and
  * hand the API the least-privileged role; DATABASE_HOST → passed through untouched.
  */
-async function prepareDatabase(secrets: SecretsDirectory): Promise<{ connection?: PostgresConnection; description: string }> {
+async function prepareDatabase(secrets: SecretsDirectory, onSpawn: (child: ChildProcess) => void): Promise<{ connection?: PostgresConnection; description: string }> {
   const url = process.env['DATABASE_URL'];
   if (url === undefined || url === '') {
     return process.env['DATABASE_HOST'] === undefined
@@ -107,6 +107,7 @@ async function prepareDatabase(secrets: SecretsDirectory): Promise<{ connection?
     entry: ENTRIES.migrate,
     env: { ...(await migrationEnvironment({ owner, apiUser, apiPassword, secrets })), MIGRATE_WAIT_SECONDS: '5' },
     onLine: forward('migrate'),
+    onSpawn,
   });
   if (code !== 0) throw new Error(`the migration failed (exit code ${code}); see its log above`);
   return {
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   await ensurePortFree(options.port);
   const secrets = await createSecretsDirectory('natter-dev-');
   const running: ServiceProcess[] = [];
-  // Every child that has not exited, including one still starting up (not in `running` yet).
+  // Every child that has not exited, including one still starting up or migrating (not in `running`).
   const children = new Set<ChildProcess>();
   const onSpawn = (child: ChildProcess) => {
     children.add(child);
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
     });
     watch(linkPreview);
 
-    const database = await prepareDatabase(secrets);
+    const database = await prepareDatabase(secrets, onSpawn);
     const allowedHosts = [...loopbackHosts(options.port), ...options.hostNames.map((name) => `${name}:${options.port}`)];
     const api = await startService({
       name: 'api',

@@ -121,12 +121,13 @@ function listeningUrl(line: string): string | undefined {
 }
 
 /** Runs a one-shot command (e.g. the migration) to completion; resolves with its exit code. */
-export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs' | 'launcher' | 'onSpawn'>): Promise<number> {
+export async function runToCompletion(options: Omit<StartOptions, 'startTimeoutMs' | 'launcher'>): Promise<number> {
   const child = spawn(process.execPath, nodeArguments(options.entry, options.args), {
     cwd: options.cwd,
     env: withoutUndefined(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  options.onSpawn?.(child);
   createInterface({ input: child.stdout }).on('line', (line) => options.onLine?.(line, 'stdout'));
   createInterface({ input: child.stderr }).on('line', (line) => options.onLine?.(line, 'stderr'));
   // 'close', not 'exit': every line of output has been read by then.
