@@ -34,7 +34,10 @@ describe('serve', () => {
     releaseSlowRequest();
     const response = await inFlight;
     expect(await response.json()).toEqual({ done: true });
+    const drainStarted = Date.now();
     await Promise.all([closed, running.close()]);
+    // Not the keep-alive timeout (5 s): the drained connection is closed as soon as it is idle.
+    expect(Date.now() - drainStarted).toBeLessThan(2_000);
     expect(closes).toBe(1);
     await expect(fetch(running.url)).rejects.toThrow();
   });
