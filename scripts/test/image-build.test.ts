@@ -73,17 +73,21 @@ async function buildImage(service: ServiceName): Promise<BuiltImage> {
   return { root, runtime };
 }
 
-/** Secret files as a Kubernetes volume mounts them for the pod's user (not under /tmp, see above). */
+/**
+ * Secret files as a Kubernetes volume mounts them for the pod's user (not under /tmp, see above);
+ * owned by that user only when we are root and can hand them over.
+ */
 async function imageSecrets(work: string): Promise<SecretsDirectory> {
   const path = join(work, 'secrets');
+  const handOver = (file: string) => (process.getuid?.() === 0 ? chown(file, IMAGE_UID, IMAGE_UID) : Promise.resolve());
   await mkdir(path, { recursive: true, mode: 0o700 });
-  await chown(path, IMAGE_UID, IMAGE_UID);
+  await handOver(path);
   return {
     path,
     async write(name, value) {
       const file = join(path, name);
       await writeFile(file, value, { mode: 0o400 });
-      await chown(file, IMAGE_UID, IMAGE_UID);
+      await handOver(file);
       return file;
     },
     remove: () => rm(path, { recursive: true, force: true }),
