@@ -1,4 +1,5 @@
 /** Turns the benchmark's measurements into a table of same-run ratios and a verdict per goal. */
+import { cpus } from 'node:os';
 import type { LoadFigures } from './load.js';
 
 export interface Measurement {
@@ -18,6 +19,8 @@ export interface ReportContext {
   readonly rounds: number;
   readonly previewDelayMs: number;
   readonly logLevel: string;
+  /** 1-minute load average when the run started and ended: how busy the machine was besides us. */
+  readonly loadAverage: readonly [number, number];
 }
 
 export interface Report {
@@ -154,6 +157,7 @@ export function formatReport(runs: readonly Measurement[], context: ReportContex
   const text = [
     `Natter API benchmark — database: ${context.database}, ${context.connections} connections, ` +
       `${context.rounds} interleaved rounds (medians shown), ${context.durationSeconds} s per steady run, link-preview stub delay ${context.previewDelayMs} ms, LOG_LEVEL=${context.logLevel}`,
+    `machine load average (1 min) ${context.loadAverage[0].toFixed(1)} at the start, ${context.loadAverage[1].toFixed(1)} at the end, on ${cpus().length} CPUs`,
     '',
     table(rows),
     '',

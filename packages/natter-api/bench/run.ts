@@ -9,6 +9,7 @@
  * URL — a throwaway database and roles are created and dropped — else the embedded database.
  * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16).
  */
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -60,6 +61,7 @@ function postgresUrl(connection: PostgresConnection): string {
 }
 
 async function main(): Promise<number> {
+  const loadAtStart = loadavg()[0]!;
   const database = TEST_DATABASE_URL === undefined ? undefined : await createTestDatabase();
   if (database !== undefined) cleanups.push(() => database.close());
   const secrets = await createSecretsDirectory('natter-bench-');
@@ -180,6 +182,7 @@ async function main(): Promise<number> {
     connections,
     durationSeconds,
     rounds,
+    loadAverage: [loadAtStart, loadavg()[0]!],
     previewDelayMs: PREVIEW_DELAY_MS,
     logLevel,
   });

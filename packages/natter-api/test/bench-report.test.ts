@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLOOR_SCENARIO, formatReport, type Measurement } from '../bench/report.js';
 
-const context = { database: 'embedded', connections: 16, durationSeconds: 3, rounds: 3, previewDelayMs: 100, logLevel: 'info' };
+const context = { database: 'embedded', connections: 16, durationSeconds: 3, rounds: 3, previewDelayMs: 100, logLevel: 'info', loadAverage: [1.5, 2.25] as const };
 
 function run(name: string, auth: Measurement['auth'], requestsPerSecond: number, meanMs: number, extra: Partial<Measurement> = {}): Measurement {
   const requests = Math.round(requestsPerSecond * 3);
@@ -40,6 +40,7 @@ describe('the benchmark report', () => {
     expect(report.text).toContain('PASS  Bearer: 3 links, warm cache req/s >= 0.80x no links: 0.86x');
     expect(report.text).toContain('PASS  Bearer: no-link reads req/s >= 0.60x the bare floor: 0.70x');
     expect(report.text).not.toContain('MISS');
+    expect(report.text).toMatch(/load average \(1 min\) 1\.5 at the start, 2\.3 at the end/);
   });
 
   it('when previews are fetched one after another, then the cold-latency goal is a MISS', () => {
