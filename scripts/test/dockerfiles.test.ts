@@ -144,6 +144,8 @@ describe('the .dockerignore allow-list', () => {
       'packages/link-preview/src/preview/fetch.test.ts',
       'packages/natter-api/src/hmac.key',
       'packages/natter-api/src/.env',
+      // A developer's registry credentials live here; the build needs none.
+      '.npmrc',
       'dist/natter.k8s.yaml',
       'scripts/dev.ts',
       'charts/natter-chart.ts',
@@ -157,7 +159,6 @@ describe('the .dockerignore allow-list', () => {
       'package.json',
       'pnpm-lock.yaml',
       'pnpm-workspace.yaml',
-      '.npmrc',
       'tsconfig.base.json',
       'scripts/bundle.ts',
       'packages/link-preview/package.json',
