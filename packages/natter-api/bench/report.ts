@@ -8,6 +8,8 @@ export interface Measurement {
   readonly figures: LoadFigures;
   /** Requests the link-preview stub received during the run. */
   readonly previewRequests: number;
+  /** Error-level lines the API logged during the run (and while it drained afterwards). */
+  readonly apiErrors: readonly string[];
 }
 
 export const FLOOR_SCENARIO = 'bare floor (Koa + 1 SELECT)';
@@ -72,7 +74,8 @@ function summarise(measurements: readonly Measurement[]): Summary[] {
         failureDetail: runs.map((run) => run.figures.failureDetail).filter((detail) => detail !== '').join('; '),
       },
       previewRequests: sum(runs.map((run) => run.previewRequests)),
-      problems: runs.flatMap(problems),
+      apiErrors: runs.flatMap((run) => run.apiErrors),
+      problems: tally(runs.flatMap(problems)),
     };
   });
 }
@@ -88,10 +91,18 @@ function linkCount(name: string): number {
   return Number(/^(\d+) link/.exec(name)?.[1] ?? 0);
 }
 
+/** Identical lines once, with how often they occurred. */
+function tally(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, count]) => (count > 1 ? `${line} (x${count})` : line));
+}
+
 /** Why a run's figures cannot be trusted, if they cannot. */
 function problems(measurement: Measurement): string[] {
   const found: string[] = [];
   if (measurement.figures.failures > 0) found.push(`${measurement.figures.failures} failed requests (${measurement.figures.failureDetail})`);
+  for (const error of measurement.apiErrors) found.push(`API logged "${error}"`);
   if (measurement.name.includes('warm') && measurement.previewRequests > 0) {
     found.push(`warm cache still fetched ${measurement.previewRequests} previews`);
   }
@@ -135,7 +146,7 @@ export function formatReport(runs: readonly Measurement[], context: ReportContex
   const measurements = summarise(runs);
   const floor = find(measurements, FLOOR_SCENARIO, 'none');
   const rows = [
-    ['scenario', 'auth', 'req/s', 'x floor', 'mean ms', 'p50 ms', 'p99 ms', 'requests', 'previews fetched', 'problems'],
+    ['scenario', 'auth', 'req/s', 'x floor', 'mean ms', 'p50 ms', 'p99 ms', 'requests', 'previews fetched', 'valid'],
     ...measurements.map((measurement) => {
       const { figures } = measurement;
       return [
@@ -148,7 +159,7 @@ export function formatReport(runs: readonly Measurement[], context: ReportContex
         String(figures.p99Ms),
         String(figures.requests),
         String(measurement.previewRequests),
-        measurement.problems.join('; ') || '-',
+        measurement.problems.length === 0 ? 'yes' : 'NO',
       ];
     }),
   ];
@@ -164,7 +175,12 @@ export function formatReport(runs: readonly Measurement[], context: ReportContex
     ...verdicts,
     '',
     'Basic authentication runs scrypt (N=32768, r=8, p=1) on every request by design; its figures show that cost.',
-    invalid.length === 0 ? 'All runs valid.' : `INVALID: ${invalid.length} run(s) had problems — figures above are not trustworthy.`,
+    invalid.length === 0
+      ? 'All runs valid.'
+      : [
+          `INVALID: ${invalid.length} scenario(s) had problems — their figures are not trustworthy:`,
+          ...invalid.flatMap((measurement) => [`  ${measurement.name} (${measurement.auth}):`, ...measurement.problems.map((problem) => `    - ${problem}`)]),
+        ].join('\n'),
   ].join('\n');
   return { text, valid: invalid.length === 0 };
 }

@@ -70,9 +70,15 @@ async function main(): Promise<number> {
   cleanups.push(() => stub.close());
 
   const port = await freePort();
+  // What the API itself reports going wrong, so a failed run says why.
+  const apiErrors: string[] = [];
   const api: ServiceProcess = await startService({
     name: 'natter-api',
     entry: ENTRIES.api,
+    onLine: (line) => {
+      const problem = errorLogLine(line);
+      if (problem !== undefined) apiErrors.push(problem);
+    },
     env: {
       ...(await apiEnvironment({
         port,
@@ -170,9 +176,11 @@ async function main(): Promise<number> {
     for (const scenario of scenarios) {
       const load = await scenario.prepare(round);
       const stubBefore = await stub.requests();
+      const errorsBefore = apiErrors.length;
       const figures = await load();
-      measurements.push({ name: scenario.name, auth: scenario.auth, figures, previewRequests: (await stub.requests()) - stubBefore });
+      const previewRequests = (await stub.requests()) - stubBefore;
       await settle(scenario.auth);
+      measurements.push({ name: scenario.name, auth: scenario.auth, figures, previewRequests, apiErrors: apiErrors.slice(errorsBefore) });
       console.error(`round ${round}/${rounds} ${scenario.name} (${scenario.auth}): ${figures.requestsPerSecond.toFixed(0)} req/s, mean ${figures.meanMs.toFixed(0)} ms`);
     }
   }
@@ -188,6 +196,19 @@ async function main(): Promise<number> {
   });
   console.log(report.text);
   return report.valid ? 0 : 1;
+}
+
+/** `message (cause)` of an error-level JSON log line, else undefined. */
+function errorLogLine(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { cause?: unknown } };
+    if (entry.level !== 'error' && entry.level !== 'fatal') return undefined;
+    const cause = typeof entry.err?.cause === 'string' ? ` (${entry.err.cause})` : '';
+    return `${String(entry.msg)}${cause}`;
+  } catch {
+    return undefined;
+  }
 }
 
 async function primeCache(baseUrl: string, uri: string, identity: BenchIdentity): Promise<void> {

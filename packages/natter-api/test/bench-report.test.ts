@@ -11,6 +11,7 @@ function run(name: string, auth: Measurement['auth'], requestsPerSecond: number,
     auth,
     figures: { requestsPerSecond, meanMs, p50Ms: meanMs, p99Ms: meanMs * 2, requests, failures: 0, failureDetail: '' },
     previewRequests: name.includes('cold') ? links * requests : 0,
+    apiErrors: [],
     ...extra,
   };
 }
@@ -51,7 +52,7 @@ describe('the benchmark report', () => {
 
   it('when a warm run still reaches link-preview or a request fails, then the run is invalid', () => {
     const leakyCache = run('3 links, warm cache', 'Bearer', 600, 24, { previewRequests: 12 });
-    const failing = run('no links', 'Basic', 3, 900);
+    const failing = run('no links', 'Basic', 3, 900, { apiErrors: ['database unavailable (Connection terminated due to connection timeout)', 'database unavailable (Connection terminated due to connection timeout)'] });
     const report = formatReport(
       round(1, {
         '3 links, warm cache|Bearer': leakyCache,
@@ -62,7 +63,9 @@ describe('the benchmark report', () => {
     expect(report.valid).toBe(false);
     expect(report.text).toContain('warm cache still fetched 12 previews');
     expect(report.text).toContain('4 failed requests (HTTP 503 x4)');
-    expect(report.text).toContain('INVALID: 2 run(s) had problems');
+    expect(report.text).toContain('- API logged "database unavailable (Connection terminated due to connection timeout)" (x2)');
+    expect(report.text).toContain('INVALID: 2 scenario(s) had problems');
+    expect(report.text).toMatch(/^3 links, warm cache\s+Bearer\s.*\sNO$/m);
   });
 
   it('when a cold run fetched fewer previews than its reads need, then the run is invalid', () => {
