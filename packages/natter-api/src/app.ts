@@ -8,7 +8,7 @@ import type { Database } from './db/database.js';
 import { createLinkPreviewClient, type LinkPreviewClient } from './link-preview/client.js';
 import { auditLog } from './middleware/audit.js';
 import { authenticate } from './middleware/authenticate.js';
-import { prefetchCapability } from './middleware/authorize.js';
+import { prefetchTokens } from './middleware/authorize.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { cors } from './middleware/cors.js';
 import { errorResponses } from './middleware/error-responses.js';
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): NatterApp {
   app.use(cors({ allowedOrigin: config.corsOrigin }));
   app.use(hosts);
   app.use(jsonBody());
-  app.use(prefetchCapability({ db, tokens }));
+  app.use(prefetchTokens({ db, tokens }));
   app.use(authenticate({ db, passwordHashing, tokens, clock }));
   app.use(rateLimitPerUser({ perUser: config.rateLimit.perUser, clock }));
   app.use(audit.start);

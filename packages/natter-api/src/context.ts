@@ -9,8 +9,10 @@ export interface NatterState {
   scope?: ReadonlySet<string>;
   /** The Bearer token as presented (DELETE /sessions revokes it). */
   bearer?: string;
-  /** The lookup of `?access_token=`, started early so it shares a batch with the session lookup. */
+  /** The lookup of `?access_token=`, started early in one query with the session lookup. */
   capability?: Promise<StoredToken | undefined>;
+  /** The lookup of the `Bearer` session token, started alongside the capability's; authentication checks it. */
+  sessionLookup?: { readonly presented: string; readonly token: Promise<StoredToken | undefined> };
   /** Permissions granted by the request's capability token. */
   perms?: string;
   /** The parsed JSON body of a POST. */

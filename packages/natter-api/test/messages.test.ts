@@ -1,6 +1,7 @@
 import './support/timeouts.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
+import { createTokenService } from '../src/security/tokens.js';
 import { createSpace, expectSecurityHeaders, postMessage, registerUser, startApp, type SpaceUris } from './support/harness.js';
 import { useAppPerTest, useTestDatabase } from './support/lifecycle.js';
 
@@ -93,6 +94,41 @@ describe('GET /spaces/:id/messages/:msgId', () => {
       expect(response.text).not.toContain('top secret');
     } finally {
       await broken.close();
+    }
+  });
+
+  it('when several messages are read at once, then each read gets its own message', async () => {
+    const texts = ['first text', 'second text', 'third text', 'fourth text'];
+    const posted = [];
+    for (const text of texts) posted.push(await postMessage(app(), owner, space['messages-rw'], text));
+    const responses = await Promise.all(posted.map((message) => app().http.get(message['read-only']).set('Authorization', owner.auth)));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+    expect(responses.map((response) => response.body.message)).toEqual(texts);
+  });
+
+  it('when read with a Bearer session, then the session and the capability are looked up in one query', async () => {
+    const posted = await postMessage(app(), owner, space['messages-rw'], 'read by session');
+    const session = await app().http.post('/sessions').set('Authorization', owner.auth);
+    expect(session.status).toBe(201);
+    const db = database().db;
+    const tokenLookups: unknown[][] = [];
+    const counting: Database = {
+      ...db,
+      query: (text, params) => {
+        if (text.includes('FROM tokens')) tokenLookups.push([...(params ?? [])]);
+        return db.query(text, params);
+      },
+    };
+    // Same HMAC key as the app that issued the tokens.
+    const counted = await startApp(counting, { deps: { tokens: createTokenService(app().config.hmacKey!) } });
+    try {
+      const response = await counted.http.get(posted['read-only']).set('Authorization', `Bearer ${session.body.token}`);
+      expect(response.status).toBe(200);
+      expect(response.body.message).toBe('read by session');
+      expect(tokenLookups).toHaveLength(1);
+      expect(tokenLookups[0]![0]).toHaveLength(2);
+    } finally {
+      await counted.close();
     }
   });
 

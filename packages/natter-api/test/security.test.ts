@@ -68,6 +68,23 @@ describe('token service', () => {
     expect(await createTokenService(randomBytes(32)).read(counting, presented)).toBeUndefined();
     expect(lookups).toBe(0);
   });
+
+  it('when several strings are read together, then one query looks up only the genuine ones and answers in input order', async () => {
+    const db = memory();
+    const tokens = createTokenService(randomBytes(32));
+    const session = await tokens.create(db, { user: 'alice', expiry: new Date(Date.now() + 1000), attributes: { scope: 'read_message' } });
+    const capability = await tokens.create(db, { user: 'alice', expiry: new Date(Date.now() + 1000), attributes: { path: '/spaces/1', perms: 'r' } });
+    const forged = `${capability.slice(0, -1)}${capability.endsWith('A') ? 'B' : 'A'}`;
+    const queries: unknown[][] = [];
+    const counting: Queryable = { ...db, query: async (text, params = []) => { queries.push([...params]); return db.query(text, params); } };
+
+    const found = await tokens.readMany(counting, [capability, forged, '', session]);
+
+    expect(found.map((token) => token?.attributes)).toEqual([{ path: '/spaces/1', perms: 'r' }, undefined, undefined, { scope: 'read_message' }]);
+    expect(queries).toHaveLength(1);
+    // Only the two genuine tokens' hashes reach the database.
+    expect((queries[0]![0] as string[])).toHaveLength(2);
+  });
 });
 
 describe('client address', () => {

@@ -64,13 +64,16 @@ export async function insertMessage(db: Queryable, spaceId: number, author: stri
   return Number(row?.msg_id);
 }
 
-export async function findMessage(db: Queryable, spaceId: number, msgId: number): Promise<StoredMessage | undefined> {
-  const rows = await db.query<{ author: string; msg_time: unknown; msg_text: string }>(
-    'SELECT author, msg_time, msg_text FROM messages WHERE space_id = $1 AND msg_id = $2',
-    [spaceId, msgId],
+/** The messages with the given ids, in input order (undefined where none is stored). */
+export async function findMessages(db: Queryable, keys: readonly { readonly spaceId: number; readonly msgId: number }[]): Promise<(StoredMessage | undefined)[]> {
+  const rows = await db.query<{ n: number; author: string; msg_time: unknown; msg_text: string }>(
+    `SELECT k.n, m.author, m.msg_time, m.msg_text
+     FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k(space_id, msg_id, n)
+     JOIN messages m ON m.space_id = k.space_id AND m.msg_id = k.msg_id`,
+    [keys.map((key) => key.spaceId), keys.map((key) => key.msgId)],
   );
-  const row = rows[0];
-  return row && { author: row.author, time: asDate(row.msg_time), text: row.msg_text };
+  const found = new Map(rows.map((row) => [Number(row.n), { author: row.author, time: asDate(row.msg_time), text: row.msg_text }]));
+  return keys.map((_, index) => found.get(index + 1));
 }
 
 export async function listMessageIds(db: Queryable, spaceId: number, since: Date): Promise<number[]> {

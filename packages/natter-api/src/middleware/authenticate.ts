@@ -7,6 +7,12 @@ import type { TokenService } from '../security/tokens.js';
 import { USERNAME } from '../validation.js';
 import { fail } from '../http-error.js';
 
+/** `Authorization: <scheme> <value>`, the scheme lower-cased (schemes are case-insensitive). */
+export function authorizationHeader(header: string): { readonly scheme: string; readonly value: string } {
+  const space = header.indexOf(' ');
+  return space < 0 ? { scheme: header.toLowerCase(), value: '' } : { scheme: header.slice(0, space).toLowerCase(), value: header.slice(space + 1) };
+}
+
 export const EXPIRED_TOKEN_CHALLENGE = 'Bearer error="invalid_token",error_description="Expired"';
 
 /**
@@ -21,12 +27,9 @@ export function authenticate(options: {
   readonly clock: Clock;
 }): NatterMiddleware {
   return async function authenticateMiddleware(ctx, next) {
-    const header = ctx.get('Authorization');
-    const space = header.indexOf(' ');
-    const scheme = space < 0 ? header : header.slice(0, space);
-    const value = space < 0 ? '' : header.slice(space + 1);
+    const { scheme, value } = authorizationHeader(ctx.get('Authorization'));
 
-    if (scheme.toLowerCase() === 'basic') {
+    if (scheme === 'basic') {
       const credentials = parseBasicCredentials(value);
       if ('invalid' in credentials) fail(400, credentials.invalid);
       if (!USERNAME.test(credentials.username)) fail(400, 'invalid username');
@@ -36,8 +39,9 @@ export function authenticate(options: {
       } else if (await options.passwordHashing.verify(credentials.password, stored)) {
         ctx.state.user = credentials.username;
       }
-    } else if (scheme.toLowerCase() === 'bearer' && value !== '') {
-      const token = await options.tokens.read(options.db, value);
+    } else if (scheme === 'bearer' && value !== '') {
+      const prefetched = ctx.state.sessionLookup;
+      const token = await (prefetched?.presented === value ? prefetched.token : options.tokens.read(options.db, value));
       const scope = token?.attributes['scope'];
       // Only session tokens carry a scope: a capability token is not a login.
       if (token !== undefined && typeof scope === 'string') {

@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { NatterState } from '../context.js';
 import { isForeignKeyViolation } from '../db/database.js';
-import { deleteMessage, findMessage, insertMessage, listMessageIds } from '../db/store.js';
+import { batched } from '../db/batch.js';
+import { deleteMessage, findMessages, insertMessage, listMessageIds } from '../db/store.js';
 import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
 import { AUTHOR, characterCount, containsNul, MAX_MESSAGE_LENGTH } from '../validation.js';
 import { capabilityUri, DAY_MS, MINUTE_MS, pathId, stringField, validPathIds, type RouteDeps } from './deps.js';
@@ -13,6 +14,9 @@ const LISTED_CAPABILITY_LIFETIME_MS = 10 * MINUTE_MS;
 const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): void {
+  // Concurrent reads share one SELECT (see batched()); each still waits for its own row.
+  const findMessage = batched((keys: readonly { spaceId: number; msgId: number }[]) => findMessages(deps.db, keys));
+
   router.post(
     '/spaces/:spaceId/messages',
     validPathIds,
@@ -53,7 +57,7 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
     requireScope('read_message'),
     requireCapability('r', deps),
     async (ctx) => {
-      const message = await findMessage(deps.db, pathId(ctx, 'spaceId'), pathId(ctx, 'msgId'));
+      const message = await findMessage({ spaceId: pathId(ctx, 'spaceId'), msgId: pathId(ctx, 'msgId') });
       if (message === undefined) fail(404, 'not found');
       const links = await deps.linkPreviews.previewsFor(message.text);
       ctx.status = 200;
