@@ -140,8 +140,18 @@ export async function deleteExpiredTokens(db: Queryable, now: Date): Promise<num
   return rows.length;
 }
 
-/** Writes start rows (no status yet) and returns their new audit ids, in input order. */
-export async function insertAuditStarts(db: Queryable, entries: readonly (Omit<AuditEntry, 'id'> & { time: Date })[]): Promise<number[]> {
+/** A start row (no status yet) or an end row (the start's id, with the final status). */
+export type AuditWrite =
+  | { readonly kind: 'start'; readonly entry: Omit<AuditEntry, 'id'> & { readonly time: Date } }
+  | { readonly kind: 'end'; readonly entry: AuditEntry & { readonly time: Date } };
+
+/**
+ * Writes start and end rows in one statement; returns the new audit id of each start row (undefined
+ * for end rows), in input order.
+ */
+export async function insertAuditRows(db: Queryable, writes: readonly AuditWrite[]): Promise<(number | undefined)[]> {
+  const starts = writes.flatMap((write) => (write.kind === 'start' ? [write.entry] : []));
+  const ends = writes.flatMap((write) => (write.kind === 'end' ? [write.entry] : []));
   // `numbered` calls nextval() and so is evaluated exactly once; WITH ORDINALITY maps ids back to inputs.
   const rows = await db.query<{ n: number; id: number }>(
     `WITH input AS (
@@ -151,32 +161,26 @@ export async function insertAuditStarts(db: Queryable, entries: readonly (Omit<A
      ), inserted AS (
        INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
        SELECT id, method, path, user_id, NULL, at FROM numbered
+       UNION ALL
+       SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[], $10::timestamptz[])
      )
      SELECT n, id FROM numbered`,
     [
-      entries.map((entry) => entry.method),
-      entries.map((entry) => entry.path),
-      entries.map((entry) => entry.user ?? null),
-      entries.map((entry) => entry.time.toISOString()),
+      starts.map((entry) => entry.method),
+      starts.map((entry) => entry.path),
+      starts.map((entry) => entry.user ?? null),
+      starts.map((entry) => entry.time.toISOString()),
+      ends.map((entry) => entry.id),
+      ends.map((entry) => entry.method),
+      ends.map((entry) => entry.path),
+      ends.map((entry) => entry.user ?? null),
+      ends.map((entry) => entry.status ?? null),
+      ends.map((entry) => entry.time.toISOString()),
     ],
   );
   const ids = new Map(rows.map((row) => [Number(row.n), Number(row.id)]));
-  return entries.map((_, index) => ids.get(index + 1)!);
-}
-
-export async function insertAuditRows(db: Queryable, entries: readonly (AuditEntry & { time: Date })[]): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])`,
-    [
-      entries.map((entry) => entry.id),
-      entries.map((entry) => entry.method),
-      entries.map((entry) => entry.path),
-      entries.map((entry) => entry.user ?? null),
-      entries.map((entry) => entry.status ?? null),
-      entries.map((entry) => entry.time.toISOString()),
-    ],
-  );
+  let startIndex = 0;
+  return writes.map((write) => (write.kind === 'start' ? ids.get((startIndex += 1))! : undefined));
 }
 
 export async function recentAuditRows(db: Queryable, since: Date, limit: number): Promise<AuditRow[]> {

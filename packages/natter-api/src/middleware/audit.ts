@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
 import type { Database } from '../db/database.js';
 import { batched } from '../db/batch.js';
-import { insertAuditRows, insertAuditStarts, type AuditEntry } from '../db/store.js';
+import { insertAuditRows, type AuditEntry, type AuditWrite } from '../db/store.js';
 
 const MAX_PATH_LENGTH = 1024;
 
@@ -24,12 +24,12 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  * its start row but is answered only once that row is written.
  */
 export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
-  // Group commit: concurrent requests share one INSERT per kind of row.
-  const writeStart = batched((entries: readonly (Omit<AuditEntry, 'id'> & { time: Date })[]) => insertAuditStarts(options.db, entries));
-  const writeEnd = batched(async (entries: readonly (AuditEntry & { time: Date })[]) => {
-    await insertAuditRows(options.db, entries);
-    return entries.map(() => undefined);
-  });
+  // Group commit: start and end rows of concurrent requests share one INSERT.
+  const writeRows = batched((writes: readonly AuditWrite[]) => insertAuditRows(options.db, writes));
+  const writeStart = async (entry: Omit<AuditEntry, 'id'> & { time: Date }): Promise<number> => (await writeRows({ kind: 'start', entry }))!;
+  const writeEnd = async (entry: AuditEntry & { time: Date }): Promise<void> => {
+    await writeRows({ kind: 'end', entry });
+  };
 
   const pending = new Set<Promise<void>>();
   const settled = async (): Promise<void> => {
