@@ -138,10 +138,7 @@ export async function migrationEnvironment(options: MigrationEnvironmentOptions)
   };
 }
 
-/**
- * link-preview's environment. Its production server does not read BIND_ADDRESS yet (it binds
- * 0.0.0.0, as a pod needs); the variable is set so loopback-only listening follows once it does.
- */
+/** link-preview's environment: the same listening variables as the API's. */
 export function linkPreviewEnvironment(options: ListenOptions): Record<string, string | undefined> {
   return listenEnvironment(options);
 }

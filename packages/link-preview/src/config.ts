@@ -1,4 +1,4 @@
-import { ConfigError, envHostList, envInteger, envList, envString, type Env } from '@natter/service-kit';
+import { ConfigError, envBindAddress, envHostList, envInteger, envList, envLogLevel, type Env } from '@natter/service-kit';
 
 /** The limits the previewer runs with; deliberately nothing else (the test seams are not configurable). */
 export interface PreviewLimits {
@@ -11,19 +11,14 @@ export interface PreviewLimits {
 /** The service's whole configuration, parsed once at start-up. */
 export interface Config {
   readonly port: number;
+  readonly bindAddress: string;
   readonly allowedHosts: readonly string[];
   readonly logLevel: string;
   readonly maxConcurrency: number;
   readonly preview: PreviewLimits;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function logLevel(env: Env): string {
-  const level = envString(env, 'LOG_LEVEL', { default: 'info' }).toLowerCase();
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-  return level;
-}
 
 function ports(env: Env, name: string): readonly number[] {
   return envList(env, name, { default: ['80', '443'] }).map((entry) => {
@@ -40,8 +35,9 @@ function ports(env: Env, name: string): readonly number[] {
 export function parseConfig(env: Env): Config {
   return Object.freeze({
     port: envInteger(env, 'PORT', { default: 4567, min: 0, max: 65535 }),
+    bindAddress: envBindAddress(env),
     allowedHosts: Object.freeze([...envHostList(env, 'ALLOWED_HOSTS')]),
-    logLevel: logLevel(env),
+    logLevel: envLogLevel(env),
     maxConcurrency: envInteger(env, 'PREVIEW_MAX_CONCURRENCY', { default: 64, min: 1, max: 10_000 }),
     preview: Object.freeze({
       timeoutMs: envInteger(env, 'PREVIEW_TIMEOUT_MS', { default: 3000, min: 100, max: 60_000 }),

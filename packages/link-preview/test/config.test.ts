@@ -8,6 +8,7 @@ describe('parseConfig', () => {
   it('when only ALLOWED_HOSTS is set, then the documented defaults apply', () => {
     expect(parseConfig(minimal)).toEqual({
       port: 4567,
+      bindAddress: '0.0.0.0',
       allowedHosts: ['natter-link-preview-service:4567'],
       logLevel: 'info',
       maxConcurrency: 64,
@@ -18,6 +19,7 @@ describe('parseConfig', () => {
   it('when every variable is set, then each is used', () => {
     const config = parseConfig({
       PORT: '8080',
+      BIND_ADDRESS: '127.0.0.1',
       ALLOWED_HOSTS: 'a.example:8080, B.example',
       LOG_LEVEL: 'warn',
       PREVIEW_TIMEOUT_MS: '1500',
@@ -28,6 +30,7 @@ describe('parseConfig', () => {
     });
     expect(config).toEqual({
       port: 8080,
+      bindAddress: '127.0.0.1',
       allowedHosts: ['a.example:8080', 'b.example'],
       logLevel: 'warn',
       maxConcurrency: 8,
@@ -70,7 +73,7 @@ describe('parseConfig', () => {
       PREVIEW_LOOKUP: 'fake',
       LOOKUP: 'fake',
     });
-    expect(Object.keys(config).sort()).toEqual(['allowedHosts', 'logLevel', 'maxConcurrency', 'port', 'preview']);
+    expect(Object.keys(config).sort()).toEqual(['allowedHosts', 'bindAddress', 'logLevel', 'maxConcurrency', 'port', 'preview']);
     expect(Object.keys(config.preview).sort()).toEqual(['allowedPorts', 'maxBytes', 'maxRedirects', 'timeoutMs']);
   });
 });

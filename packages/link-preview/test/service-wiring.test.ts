@@ -52,12 +52,19 @@ describe('process wiring', () => {
       expect(fixture.connections).toBe(0);
     });
 
-    it('when started with PORT and ALLOWED_HOSTS, then /health answers and SIGTERM stops it cleanly', async () => {
+    it('when started with PORT and ALLOWED_HOSTS, then it listens on all interfaces, /health answers and SIGTERM stops it cleanly', async () => {
       const service = await startService('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST });
+      expect(service.stdout()).toMatch(/"url":"http:\/\/0\.0\.0\.0:\d+"/);
       expect(await getJson(service, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
       expect((await getJson(service, '/health', 'evil.example')).status).toBe(400);
       expect(await service.stop()).toBe(0);
       expect(service.stdout()).toContain('"msg":"stopped"');
+    });
+
+    it('when BIND_ADDRESS is loopback, then it listens on loopback only', async () => {
+      const service = await startService('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST, BIND_ADDRESS: '127.0.0.1' });
+      expect(service.stdout()).toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+"/);
+      expect(await service.stop()).toBe(0);
     });
 
     it('fails to start when the configuration is invalid, naming the variable', async () => {

@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
 import {
   ConfigError,
+  envBindAddress,
   envHostList,
   envInteger,
   envList,
+  envLogLevel,
   envOptionalString,
   envSecretFile,
   envString,
@@ -65,7 +67,6 @@ export interface Config {
   readonly tokenPurgeIntervalMs: number;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HMAC_KEY_BYTES = 32;
 
 /** Parses the environment once, failing with a {@link ConfigError} that names the variable. */
@@ -75,12 +76,12 @@ export function parseConfig(env: Env): Config {
   const embedded = database.kind === 'embedded';
   return Object.freeze({
     port,
-    bindAddress: parseBindAddress(env),
+    bindAddress: envBindAddress(env),
     // Only a development run on a known port may default the allowlist; port 0 is not known yet.
     allowedHosts: embedded && port !== 0 && envOptionalString(env, 'ALLOWED_HOSTS') === undefined
       ? [`localhost:${port}`, `127.0.0.1:${port}`]
       : envHostList(env, 'ALLOWED_HOSTS'),
-    logLevel: parseLogLevel(env),
+    logLevel: envLogLevel(env),
     database,
     hmacKey: parseHmacKey(env, embedded),
     corsOrigin: parseCorsOrigin(env),
@@ -100,17 +101,7 @@ export function parseConfig(env: Env): Config {
   });
 }
 
-function parseBindAddress(env: Env): string {
-  const address = envString(env, 'BIND_ADDRESS', { default: '0.0.0.0' });
-  if (isIP(address) === 0) throw new ConfigError('BIND_ADDRESS', `must be an IP address such as 0.0.0.0 or 127.0.0.1, got "${address}"`);
-  return address;
-}
 
-function parseLogLevel(env: Env): string {
-  const level = envString(env, 'LOG_LEVEL', { default: 'info' });
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-  return level;
-}
 
 function parseDatabase(env: Env): DatabaseConfig {
   const url = envOptionalString(env, 'DATABASE_URL');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 /** The environment a service is configured from; `process.env` in production, a plain object in tests. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -95,4 +96,24 @@ export function envSecretFile(env: Env, name: string): string {
   const secret = content.replace(/\r?\n$/, '');
   if (secret === '') throw new ConfigError(name, `secret file "${path}" is empty`);
   return secret;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `LOG_LEVEL`: a pino level, `info` unless set. */
+export function envLogLevel(env: Env): string {
+  const level = envString(env, 'LOG_LEVEL', { default: 'info' }).toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  }
+  return level;
+}
+
+/** `BIND_ADDRESS`: the IP address to listen on; all IPv4 interfaces (what a pod needs) unless set. */
+export function envBindAddress(env: Env): string {
+  const address = envString(env, 'BIND_ADDRESS', { default: '0.0.0.0' });
+  if (isIP(address) === 0) {
+    throw new ConfigError('BIND_ADDRESS', `must be an IP address such as 0.0.0.0 or 127.0.0.1, got "${address}"`);
+  }
+  return address;
 }

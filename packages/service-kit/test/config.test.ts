@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, envHostList, envInteger, envList, envSecretFile, envString } from '../src/index.js';
+import { ConfigError, envBindAddress, envHostList, envInteger, envList, envLogLevel, envSecretFile, envString } from '../src/index.js';
 
 describe('envString', () => {
   it('when set, then returns the trimmed value', () => {
@@ -67,5 +67,22 @@ describe('envSecretFile', () => {
     const path = join(dir, 'empty');
     writeFileSync(path, '\n');
     expect(() => envSecretFile({ HMAC_KEY_FILE: path }, 'HMAC_KEY_FILE')).toThrow(/is empty$/);
+  });
+});
+
+describe('envLogLevel and envBindAddress', () => {
+  it('when unset, then info and all IPv4 interfaces', () => {
+    expect(envLogLevel({})).toBe('info');
+    expect(envBindAddress({})).toBe('0.0.0.0');
+  });
+  it('when set, then the level (any case) and the address', () => {
+    expect(envLogLevel({ LOG_LEVEL: 'WARN' })).toBe('warn');
+    expect(envBindAddress({ BIND_ADDRESS: '::1' })).toBe('::1');
+  });
+  it('fails when the level is unknown', () => {
+    expect(() => envLogLevel({ LOG_LEVEL: 'verbose' })).toThrow('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"');
+  });
+  it('fails when the bind address is a name', () => {
+    expect(() => envBindAddress({ BIND_ADDRESS: 'localhost' })).toThrow('BIND_ADDRESS: must be an IP address such as 0.0.0.0 or 127.0.0.1, got "localhost"');
   });
 });

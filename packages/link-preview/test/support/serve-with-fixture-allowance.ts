@@ -30,8 +30,9 @@ function fixtureRanges(): string[] {
 }
 
 const allowedFixtureRanges = fixtureRanges();
-const config = parseConfig(process.env);
+// Fixture ranges make the service an open proxy into them: never listen beyond loopback.
+const config = { ...parseConfig(process.env), bindAddress: '127.0.0.1' };
 const logger = createLogger({ name: 'link-preview', level: config.logLevel });
 logger.warn({ allowedFixtureRanges }, 'TEST LAUNCHER: non-public fixture ranges are reachable');
 const previewer = createLinkPreviewer({ ...config.preview, logger, allowedFixtureRanges });
-await startService(config, { previewer, logger }, { host: '127.0.0.1' });
+await startService(config, { previewer, logger });
