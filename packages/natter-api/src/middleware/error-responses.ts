@@ -33,7 +33,8 @@ export function errorResponses(options: { logger: Logger }): NatterMiddleware {
         return;
       }
       const status = typeof error.status === 'number' && error.status >= 400 && error.status <= 599 ? error.status : 500;
-      if (status >= 500 || error.expose !== true) {
+      // Only errors built for the client (HttpError, koa's 4xx) are shown; a deliberate 503 stays a 503.
+      if (error.expose !== true) {
         options.logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
         ctx.status = 500;
         ctx.body = { error: 'internal server error' };

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHashingGate, DEFAULT_HASHING_GATE_LIMITS, type HashingGateLimits } from './hashing-gate.js';
 
 /** Hashes and checks passwords. Injected so tests can lower the cost; production uses the contract's. */
 export interface PasswordHashing {
@@ -46,19 +47,25 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; key: Buffer } 
 }
 
 /** scrypt via node:crypto (asynchronous, on the libuv pool), hashes stored as `$scrypt$N=…,r=…,p=…$salt$key`. */
-export function scryptPasswordHashing(cost: ScryptCost = PRODUCTION_SCRYPT_COST): PasswordHashing {
+export function scryptPasswordHashing(
+  cost: ScryptCost = PRODUCTION_SCRYPT_COST,
+  limits: HashingGateLimits = DEFAULT_HASHING_GATE_LIMITS,
+): PasswordHashing {
+  const throughGate = createHashingGate(limits);
+  const gatedDerive = (password: string, salt: Buffer, derivationCost: ScryptCost) =>
+    throughGate(() => derive(password, salt, derivationCost));
   const encode = (salt: Buffer, key: Buffer): string =>
     `$scrypt$N=${cost.N},r=${cost.r},p=${cost.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
   let dummy: Promise<string> | undefined;
   const verify = async (password: string, stored: string): Promise<boolean> => {
     const parsed = parse(stored);
     if (parsed === undefined || parsed.key.length !== KEY_BYTES) return false;
-    const key = await derive(password, parsed.salt, parsed.cost);
+    const key = await gatedDerive(password, parsed.salt, parsed.cost);
     return timingSafeEqual(key, parsed.key);
   };
   const hash = async (password: string): Promise<string> => {
     const salt = randomBytes(SALT_BYTES);
-    return encode(salt, await derive(password, salt, cost));
+    return encode(salt, await gatedDerive(password, salt, cost));
   };
   return {
     hash,
