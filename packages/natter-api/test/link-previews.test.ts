@@ -140,6 +140,20 @@ describe('link-preview client', () => {
     expect(lines[0]).not.toContain('token=abc');
   });
 
+  it('when every link is cached, then the previews come back in link order without asking; when one is missing, only it is fetched', async () => {
+    const client = createLinkPreviewClient({ baseUrl: new URL(stub.baseUrl), budgetMs: 2000, cacheTtlMs: 60_000, cacheMaxEntries: 10, logger: pino({ level: 'silent' }), clock: testClock() });
+    const first = await client.previewsFor('http://a.example/ http://b.example/');
+    expect(first).toHaveLength(2);
+    expect(stub.requests).toHaveLength(2);
+    expect(await client.previewsFor('see http://b.example/ and http://a.example/')).toEqual([first[1], first[0]]);
+    expect(stub.requests).toHaveLength(2);
+    const mixed = await client.previewsFor('http://a.example/ http://c.example/ http://b.example/');
+    expect(mixed).toHaveLength(3);
+    expect([mixed[0], mixed[2]]).toEqual(first);
+    expect(stub.requests).toHaveLength(3);
+    expect(client.failures).toBe(0);
+  });
+
   it('when the cache is full, then the oldest entry makes room', async () => {
     const client = createLinkPreviewClient({ baseUrl: new URL(stub.baseUrl), budgetMs: 2000, cacheTtlMs: 60_000, cacheMaxEntries: 2, logger: pino({ level: 'silent' }), clock: testClock() });
     await client.previewsFor('http://1.example/ http://2.example/');

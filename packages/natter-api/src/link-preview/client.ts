@@ -84,6 +84,10 @@ export function createLinkPreviewClient(options: LinkPreviewOptions): LinkPrevie
       if (baseUrl === undefined) return [];
       const links = extractLinks(text, MAX_PREVIEWS_PER_MESSAGE);
       if (links.length === 0) return [];
+      // Every preview cached (a re-read): nothing to wait for, so no budget timer and no race.
+      const nowMs = options.clock.now().getTime();
+      const cached = links.map((link) => cache.get(link, nowMs));
+      if (cached.every((preview) => preview !== undefined)) return cached;
       let timer: NodeJS.Timeout | undefined;
       const budget = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), options.budgetMs);
