@@ -12,11 +12,14 @@ export function batched<I, O>(run: (inputs: readonly I[]) => Promise<readonly O[
     flushing = true;
     try {
       while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatch);
-        queue = queue.slice(batch.length);
+        // Usually the whole queue fits: take it as it is instead of copying it.
+        const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+        queue = batch === queue ? [] : queue.slice(maxBatch);
+        const inputs = new Array<I>(batch.length);
+        for (let index = 0; index < batch.length; index += 1) inputs[index] = batch[index]!.input;
         try {
-          const outputs = await run(batch.map((entry) => entry.input));
-          batch.forEach((entry, index) => entry.resolve(outputs[index] as O));
+          const outputs = await run(inputs);
+          for (let index = 0; index < batch.length; index += 1) batch[index]!.resolve(outputs[index] as O);
         } catch (error) {
           for (const entry of batch) entry.reject(error);
         }

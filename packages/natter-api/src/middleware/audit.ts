@@ -7,9 +7,11 @@ import { insertAuditRows, type AuditEntry, type AuditWrite } from '../db/store.j
 const MAX_PATH_LENGTH = 1024;
 
 /** Only the path: query strings carry capability tokens and never reach the audit log. */
-function describe(ctx: NatterContext): Omit<AuditEntry, 'id'> {
-  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user };
+function describe(ctx: NatterContext, time: Date): Omit<AuditEntry, 'id'> & { time: Date } {
+  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user, time };
 }
+
+function ignore(): void {}
 
 /** Reads: they change nothing a user can see before the response, which waits for the start row. */
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
@@ -26,10 +28,6 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
   // Group commit: start and end rows of concurrent requests share one INSERT.
   const writeRows = batched((writes: readonly AuditWrite[]) => insertAuditRows(options.db, writes));
-  const writeStart = async (entry: Omit<AuditEntry, 'id'> & { time: Date }): Promise<number> => (await writeRows({ kind: 'start', entry }))!;
-  const writeEnd = async (entry: AuditEntry & { time: Date }): Promise<void> => {
-    await writeRows({ kind: 'end', entry });
-  };
 
   const pending = new Set<Promise<void>>();
   const settled = async (): Promise<void> => {
@@ -40,27 +38,32 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
     try {
       await next();
     } finally {
-      const end = { ...describe(ctx), status: ctx.status };
+      const { method, path, user, time } = describe(ctx, options.clock.now());
+      const status = ctx.status;
       const startId = ctx.state.auditId;
       const write = startId !== undefined
-        ? writeEnd({ ...end, id: startId, time: options.clock.now() })
-        : writeStart({ ...end, status: undefined, time: options.clock.now() }).then((id) =>
-            writeEnd({ ...end, id, time: options.clock.now() }),
+        ? writeRows({ kind: 'end', entry: { method, path, user, status, id: startId, time } })
+        : writeRows({ kind: 'start', entry: { method, path, user, time } }).then((id) =>
+            writeRows({ kind: 'end', entry: { method, path, user, status, id: id!, time: options.clock.now() } }),
           );
       // The response is already decided; a lost audit row must be visible in the logs, not hidden.
-      const logged = write.then(
-        () => undefined,
-        (error: unknown) =>
-          options.logger.error({ err: { message: (error as Error).message }, method: end.method, path: end.path, status: end.status }, 'audit row not written'),
+      // (Per request on the hot path: one settle handler that also forgets the write, no .finally chain.)
+      const logged: Promise<void> = write.then(
+        () => {
+          pending.delete(logged);
+        },
+        (error: unknown) => {
+          pending.delete(logged);
+          options.logger.error({ err: { message: (error as Error).message }, method, path, status }, 'audit row not written');
+        },
       );
       pending.add(logged);
-      void logged.finally(() => pending.delete(logged));
     }
   };
 
   /** No action without a start row: if it cannot be written the request fails (503 when the database is down). */
   const start: NatterMiddleware = async function auditStartMiddleware(ctx, next) {
-    const started = writeStart({ ...describe(ctx), time: options.clock.now() }).then((id) => {
+    const started = writeRows({ kind: 'start', entry: describe(ctx, options.clock.now()) }).then((id) => {
       ctx.state.auditId = id;
     });
     ctx.state.auditStarted = started;
@@ -69,10 +72,17 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
       await next();
       return;
     }
-    const [startOutcome, readOutcome] = await Promise.allSettled([started, next()]);
-    // Without a start row nothing is answered, not even what the read found.
-    if (startOutcome.status === 'rejected') throw startOutcome.reason;
-    if (readOutcome.status === 'rejected') throw readOutcome.reason;
+    const reading = next();
+    // Handled at once: a read that fails while the start row is still being written is not an unhandled rejection.
+    reading.catch(ignore);
+    try {
+      await started;
+    } catch (error) {
+      // Without a start row nothing is answered, not even what the read found (once the read has settled).
+      await reading.catch(ignore);
+      throw error;
+    }
+    await reading;
   };
 
   return { trail, start, settled };
