@@ -44,20 +44,17 @@ export async function serve(app: Koa, options: ServeOptions): Promise<RunningSer
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
   let closing: Promise<void> | undefined;
-  // A keep-alive connection that finishes its last response while we drain would otherwise idle
-  // until its timeout and hold the shutdown up.
-  server.on('request', (_request, response) => {
-    if (closing) response.setHeader('Connection', 'close');
-    response.once('finish', () => {
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
-  });
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection that finishes its last response while we drain would otherwise
+      // idle until its timeout and hold the shutdown up; sweeping only while closing keeps this
+      // off the request path.
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
       await closed;
+      clearInterval(idleSweep);
       clearTimeout(deadline);
       await options.onClose?.();
       options.logger.info('stopped');
