@@ -1,27 +1,22 @@
 import './support/timeouts.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
 import { createTokenService } from '../src/security/tokens.js';
-import { createSpace, expectSecurityHeaders, postMessage, registerUser, startApp, type SpaceUris } from './support/harness.js';
-import { useAppPerTest, useTestDatabase } from './support/lifecycle.js';
+import { expectSecurityHeaders, postMessage, startApp } from './support/harness.js';
+import { useAppPerTest, useOwnedSpacePerTest, useTestDatabase } from './support/lifecycle.js';
 
 const database = useTestDatabase();
 const app = useAppPerTest(database);
-let owner: { username: string; auth: string };
-let space: SpaceUris;
-beforeEach(async () => {
-  owner = await registerUser(app());
-  space = await createSpace(app(), owner);
-});
+const fixture = useOwnedSpacePerTest(app);
 
 const TOKEN = '[A-Za-z0-9_-]{27}\\.[A-Za-z0-9_-]{43}';
 
 describe('POST /spaces/:id/messages', () => {
   it('when the capability grants w, then 201 with a plain Location, an rd uri (5 min) and an r uri (365 days)', async () => {
-    const response = await app().http.post(space['messages-rw']).set('Authorization', owner.auth).send({ author: owner.username, message: 'hello' });
+    const response = await app().http.post(fixture.space['messages-rw']).set('Authorization', fixture.owner.auth).send({ author: fixture.owner.username, message: 'hello' });
     expect(response.status).toBe(201);
     const location = response.headers['location']!;
-    expect(location).toMatch(new RegExp(`^/spaces/${space.id}/messages/\\d+$`));
+    expect(location).toMatch(new RegExp(`^/spaces/${fixture.space.id}/messages/\\d+$`));
     expect(response.body.uri).toMatch(new RegExp(`^${location}\\?access_token=${TOKEN}$`));
     expect(response.body['read-only']).toMatch(new RegExp(`^${location}\\?access_token=${TOKEN}$`));
     const tokens = await database().owner.query<{ perms: string; ttl_minutes: number }>(
@@ -35,17 +30,17 @@ describe('POST /spaces/:id/messages', () => {
   });
 
   it('when the capability is read-only, then 403', async () => {
-    const response = await app().http.post(space['messages-r']).set('Authorization', owner.auth).send({ author: owner.username, message: 'hi' });
+    const response = await app().http.post(fixture.space['messages-r']).set('Authorization', fixture.owner.auth).send({ author: fixture.owner.username, message: 'hi' });
     expect(response.status).toBe(403);
     expect(response.body).toEqual({ error: 'forbidden' });
     expectSecurityHeaders(response, expect);
   });
 
   it('when there is no capability and no user, then 401; with a user but no capability, then 403', async () => {
-    const anonymous = await app().http.post(`/spaces/${space.id}/messages`).send({ author: owner.username, message: 'hi' });
+    const anonymous = await app().http.post(`/spaces/${fixture.space.id}/messages`).send({ author: fixture.owner.username, message: 'hi' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers['www-authenticate']).toBeDefined();
-    const noCapability = await app().http.post(`/spaces/${space.id}/messages`).set('Authorization', owner.auth).send({ author: owner.username, message: 'hi' });
+    const noCapability = await app().http.post(`/spaces/${fixture.space.id}/messages`).set('Authorization', fixture.owner.auth).send({ author: fixture.owner.username, message: 'hi' });
     expect(noCapability.status).toBe(403);
   });
 
@@ -56,31 +51,31 @@ describe('POST /spaces/:id/messages', () => {
     [{ author: 'AUTHOR', message: 'x'.repeat(1025) }, 'message is too long'],
     [{ author: 'AUTHOR', message: 'a\u0000b' }, 'message must not contain NUL characters'],
   ] as [Record<string, string>, string][])('when the body is %j, then 400 %s', async (body, error) => {
-    const fixed = { ...body, author: body['author'] === 'AUTHOR' ? owner.username : body['author'] };
-    const response = await app().http.post(space['messages-rw']).set('Authorization', owner.auth).send(fixed);
+    const fixed = { ...body, author: body['author'] === 'AUTHOR' ? fixture.owner.username : body['author'] };
+    const response = await app().http.post(fixture.space['messages-rw']).set('Authorization', fixture.owner.auth).send(fixed);
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error });
   });
 
   it('when the message is exactly 1024 characters, then it is stored', async () => {
-    const response = await app().http.post(space['messages-rw']).set('Authorization', owner.auth).send({ author: owner.username, message: '€'.repeat(1024) });
+    const response = await app().http.post(fixture.space['messages-rw']).set('Authorization', fixture.owner.auth).send({ author: fixture.owner.username, message: '€'.repeat(1024) });
     expect(response.status).toBe(201);
   });
 });
 
 describe('GET /spaces/:id/messages/:msgId', () => {
   it('when the capability grants r, then 200 with author, ISO time, text and links', async () => {
-    const posted = await postMessage(app(), owner, space['messages-rw'], 'no links here');
-    const response = await app().http.get(posted['read-only']).set('Authorization', owner.auth);
+    const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'no links here');
+    const response = await app().http.get(posted['read-only']).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(200);
     expect(Object.keys(response.body).sort()).toEqual(['author', 'links', 'message', 'time']);
-    expect(response.body).toMatchObject({ author: owner.username, message: 'no links here', links: [] });
+    expect(response.body).toMatchObject({ author: fixture.owner.username, message: 'no links here', links: [] });
     expect(new Date(response.body.time).toISOString()).toBe(response.body.time);
     expectSecurityHeaders(response, expect);
   });
 
   it('when the audit start row cannot be written, then the read is not answered (no data leaves unaudited)', async () => {
-    const posted = await postMessage(app(), owner, space['messages-rw'], 'top secret text');
+    const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'top secret text');
     const db = database().db;
     const auditFails: Database = {
       ...db,
@@ -88,7 +83,7 @@ describe('GET /spaces/:id/messages/:msgId', () => {
     };
     const broken = await startApp(auditFails);
     try {
-      const response = await broken.http.get(posted['read-only']).set('Authorization', owner.auth);
+      const response = await broken.http.get(posted['read-only']).set('Authorization', fixture.owner.auth);
       expect(response.status).toBe(500);
       expect(response.body).toEqual({ error: 'internal server error' });
       expect(response.text).not.toContain('top secret');
@@ -100,15 +95,15 @@ describe('GET /spaces/:id/messages/:msgId', () => {
   it('when several messages are read at once, then each read gets its own message', async () => {
     const texts = ['first text', 'second text', 'third text', 'fourth text'];
     const posted = [];
-    for (const text of texts) posted.push(await postMessage(app(), owner, space['messages-rw'], text));
-    const responses = await Promise.all(posted.map((message) => app().http.get(message['read-only']).set('Authorization', owner.auth)));
+    for (const text of texts) posted.push(await postMessage(app(), fixture.owner, fixture.space['messages-rw'], text));
+    const responses = await Promise.all(posted.map((message) => app().http.get(message['read-only']).set('Authorization', fixture.owner.auth)));
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
     expect(responses.map((response) => response.body.message)).toEqual(texts);
   });
 
   it('when read with a Bearer session, then the session and the capability are looked up in one query', async () => {
-    const posted = await postMessage(app(), owner, space['messages-rw'], 'read by session');
-    const session = await app().http.post('/sessions').set('Authorization', owner.auth);
+    const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'read by session');
+    const session = await app().http.post('/sessions').set('Authorization', fixture.owner.auth);
     expect(session.status).toBe(201);
     const db = database().db;
     const tokenLookups: unknown[][] = [];
@@ -133,15 +128,15 @@ describe('GET /spaces/:id/messages/:msgId', () => {
   });
 
   it('when the message was deleted, then 404', async () => {
-    const posted = await postMessage(app(), owner, space['messages-rw'], 'gone soon');
-    expect((await app().http.delete(posted.uri).set('Authorization', owner.auth)).status).toBe(200);
-    const response = await app().http.get(posted['read-only']).set('Authorization', owner.auth);
+    const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'gone soon');
+    expect((await app().http.delete(posted.uri).set('Authorization', fixture.owner.auth)).status).toBe(200);
+    const response = await app().http.get(posted['read-only']).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ error: 'not found' });
   });
 
   it('when the id is not a number, then 404', async () => {
-    const response = await app().http.get(`/spaces/${space.id}/messages/abc`).set('Authorization', owner.auth);
+    const response = await app().http.get(`/spaces/${fixture.space.id}/messages/abc`).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ error: 'not found' });
   });
@@ -149,9 +144,9 @@ describe('GET /spaces/:id/messages/:msgId', () => {
 
 describe('GET /spaces/:id/messages', () => {
   it('when listing, then one capability URI per recent message, with the caller\'s perms minus w', async () => {
-    const first = await postMessage(app(), owner, space['messages-rw'], 'one');
-    const second = await postMessage(app(), owner, space['messages-rw'], 'two');
-    const response = await app().http.get(space['messages-rwd']).set('Authorization', owner.auth);
+    const first = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'one');
+    const second = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'two');
+    const response = await app().http.get(fixture.space['messages-rwd']).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(200);
     const paths = (response.body as string[]).map((uri) => uri.split('?')[0]);
     expect(paths).toEqual([first.uri.split('?')[0], second.uri.split('?')[0]]);
@@ -162,30 +157,30 @@ describe('GET /spaces/:id/messages', () => {
     );
     expect(perms).toEqual([{ perms: 'rd' }]);
     // A listed URI reads the message and cannot be used to post.
-    expect((await app().http.get(response.body[0]).set('Authorization', owner.auth)).body.message).toBe('one');
+    expect((await app().http.get(response.body[0]).set('Authorization', fixture.owner.auth)).body.message).toBe('one');
   });
 
   it('when since is in the future, then nothing; when it is malformed, then 400', async () => {
-    await postMessage(app(), owner, space['messages-rw'], 'old news');
+    await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'old news');
     const future = new Date(app().clock.now().getTime() + 60_000).toISOString();
-    const empty = await app().http.get(`${space['messages-r']}&since=${future}`).set('Authorization', owner.auth);
+    const empty = await app().http.get(`${fixture.space['messages-r']}&since=${future}`).set('Authorization', fixture.owner.auth);
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual([]);
-    const withOffset = await app().http.get(`${space['messages-r']}&since=2000-01-01T00:00:00+01:00`).set('Authorization', owner.auth);
+    const withOffset = await app().http.get(`${fixture.space['messages-r']}&since=2000-01-01T00:00:00+01:00`).set('Authorization', fixture.owner.auth);
     expect(withOffset.status).toBe(200);
     expect(withOffset.body).toHaveLength(1);
     // The path still matches: query parameters do not take part in the capability's path check.
     for (const since of ['yesterday', '2024-13-01T00:00:00Z', '2024-01-01']) {
-      const bad = await app().http.get(`${space['messages-r']}&since=${since}`).set('Authorization', owner.auth);
+      const bad = await app().http.get(`${fixture.space['messages-r']}&since=${since}`).set('Authorization', fixture.owner.auth);
       expect(bad.status, since).toBe(400);
       expect(bad.body.error).toContain('since');
     }
   });
 
   it('when messages are older than a day, then the default window leaves them out', async () => {
-    await postMessage(app(), owner, space['messages-rw'], 'ancient');
+    await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'ancient');
     app().clock.advance(25 * 60 * 60 * 1000);
-    const response = await app().http.get(space['messages-r']).set('Authorization', owner.auth);
+    const response = await app().http.get(fixture.space['messages-r']).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(200);
     expect(response.body).toEqual([]);
   });
@@ -193,8 +188,8 @@ describe('GET /spaces/:id/messages', () => {
 
 describe('DELETE /spaces/:id/messages/:msgId', () => {
   it('when the capability grants d, then 200 {} and the row is gone', async () => {
-    const posted = await postMessage(app(), owner, space['messages-rw'], 'delete me');
-    const response = await app().http.delete(posted.uri).set('Authorization', owner.auth);
+    const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'delete me');
+    const response = await app().http.delete(posted.uri).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({});
     const msgId = Number(posted.uri.split('?')[0]!.split('/').pop());
@@ -202,9 +197,9 @@ describe('DELETE /spaces/:id/messages/:msgId', () => {
   });
 
   it('when the capability is read-only, then 403 and the message stays', async () => {
-    const posted = await postMessage(app(), owner, space['messages-rw'], 'keep me');
-    const response = await app().http.delete(posted['read-only']).set('Authorization', owner.auth);
+    const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'keep me');
+    const response = await app().http.delete(posted['read-only']).set('Authorization', fixture.owner.auth);
     expect(response.status).toBe(403);
-    expect((await app().http.get(posted['read-only']).set('Authorization', owner.auth)).status).toBe(200);
+    expect((await app().http.get(posted['read-only']).set('Authorization', fixture.owner.auth)).status).toBe(200);
   });
 });

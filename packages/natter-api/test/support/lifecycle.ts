@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { startApp, type TestApp } from './harness.js';
+import { createSpace, registerUser, startApp, type SpaceUris, type TestApp } from './harness.js';
 
 /** One fresh database for the calling test file (created before its tests, dropped after). */
 export function useTestDatabase(): () => TestDatabase {
@@ -20,4 +20,14 @@ export function useAppPerTest(database: () => TestDatabase): () => TestApp {
   });
   afterEach(() => app?.close());
   return () => app!;
+}
+
+/** A registered owner and a space of theirs, fresh for every test (read the fields inside tests). */
+export function useOwnedSpacePerTest(app: () => TestApp): { readonly owner: { username: string; auth: string }; readonly space: SpaceUris } {
+  const fixture = {} as { owner: { username: string; auth: string }; space: SpaceUris };
+  beforeEach(async () => {
+    fixture.owner = await registerUser(app());
+    fixture.space = await createSpace(app(), fixture.owner);
+  });
+  return fixture;
 }
