@@ -1,15 +1,28 @@
 // Synthesizes the Natter system into plain YAML: `npm run synth` (or `npx cdk8s synth`).
-// NATTER_PROFILE=dev|prod writes one profile; unset writes all (dev -> dist/, prod -> dist/prod/,
-// Argo CD Applications -> dist/argocd/). NATTER_MESH_MODE=linkerd-cni|linkerd-init overrides the
-// mesh mode. CDK8S_OUTDIR (set by the cdk8s CLI) overrides the output root.
+// Every natter.<profile>.yaml next to this file is one profile (charts/README.md, "Settings");
+// NATTER_PROFILE=<profile> writes that one only, unset writes all (the profile's outputDirectory
+// under dist/, Argo CD Applications in dist/argocd/). CDK8S_OUTDIR (set by the cdk8s CLI)
+// overrides the output root.
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { selectProfiles } from './charts/src/profiles.js';
+import { fileURLToPath } from 'node:url';
+import { loadProfiles, selectProfiles, SettingsError } from './charts/src/profiles.js';
 import { summarize, synthesizeAll } from './charts/src/synth.js';
 
 const started = performance.now();
 const outputRoot = process.env.CDK8S_OUTDIR ?? 'dist';
-const files = synthesizeAll(selectProfiles(process.env), 'dist');
+const files = (() => {
+  try {
+    if (process.env.NATTER_MESH_MODE !== undefined) {
+      throw new SettingsError('NATTER_MESH_MODE is no longer read: set meshMode in natter.<profile>.yaml, run npm run synth and commit it with dist/');
+    }
+    return synthesizeAll(selectProfiles(loadProfiles(dirname(fileURLToPath(import.meta.url))), process.env.NATTER_PROFILE), 'dist');
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+})();
 
 // A full synthesis removes stale *.k8s.yaml files in the directories it writes, so a renamed
 // file cannot linger; a single-profile run leaves the other profile's files alone.

@@ -49,5 +49,5 @@ export class ArgoCdApplications extends Chart {
 }
 
 export function applicationPath(outputRoot: string, profile: NatterProfile): string {
-  return profile.outputSubdirectory === '.' ? outputRoot : `${outputRoot}/${profile.outputSubdirectory}`;
+  return profile.outputDirectory === '.' ? outputRoot : `${outputRoot}/${profile.outputDirectory}`;
 }

@@ -1,10 +1,10 @@
-import { ApiObject, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
 import { HardenedJob, HardenedStatefulSet, Probe, type WorkloadService } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
 import type { NatterProfile } from './profiles.js';
+import { pullPolicy, resourceProps, size } from './construct-props.js';
 import type { ServiceAddress } from './service-address.js';
 
 /** The volume is mounted here; PGDATA is a sub-directory the (non-root) entrypoint can create and chmod 0700. */
@@ -34,7 +34,7 @@ export class Database extends Construct {
     this.workload = new HardenedStatefulSet(this, 'Workload', {
       name: WORKLOAD_NAMES.database,
       image: profile.images.postgres,
-      imagePullPolicy: profile.imagePullPolicy,
+      imagePullPolicy: pullPolicy(profile),
       ports: [{ name: 'postgres', number: address.port }],
       env: {
         PGDATA,
@@ -49,13 +49,11 @@ export class Database extends Construct {
         {
           name: 'data',
           mountPath: DATA_MOUNT,
-          storage: Size.gibibytes(profile.database.storageGibibytes),
+          storage: size(profile.database.storage),
           storageClassName: profile.database.storageClassName,
         },
       ],
-      cpuRequest: Cpu.millis(100),
-      memoryRequest: Size.mebibytes(256),
-      memoryLimit: Size.mebibytes(512),
+      ...resourceProps(profile.database.resources),
       readinessProbe: Probe.exec(readiness, { periodSeconds: 5 }),
       livenessProbe: Probe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
@@ -86,7 +84,8 @@ export class Migration extends Construct {
     this.workload = new HardenedJob(this, 'Workload', {
       name: WORKLOAD_NAMES.migration,
       image: profile.images.natterApi,
-      imagePullPolicy: profile.imagePullPolicy,
+      imagePullPolicy: pullPolicy(profile),
+      ...resourceProps(profile.migration.resources),
       command: ['node', '/app/migrate.mjs'],
       env: {
         LOG_LEVEL: profile.logLevel,

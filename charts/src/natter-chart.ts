@@ -1,5 +1,4 @@
-import { Chart, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-27';
+import { Chart } from 'cdk8s';
 import {
   HardenedDeployment,
   HardenedIngress,
@@ -15,6 +14,7 @@ import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SE
 import { Database, Migration } from './database.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
+import { pullPolicy, resourceProps } from './construct-props.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
 import { authorizeMesh, lockDownNetwork } from './traffic-rules.js';
@@ -76,9 +76,9 @@ export class NatterChart extends Chart {
     const api = this.api(profile, addresses);
     const ingress = new HardenedIngress(this, 'Ingress', {
       name: WORKLOAD_NAMES.api,
-      host: profile.ingress.host,
-      tlsSecretName: profile.ingress.tlsSecretName,
-      ingressClassName: profile.ingress.className,
+      host: profile.edge.host,
+      tlsSecretName: profile.edge.tlsSecretName,
+      ingressClassName: profile.edge.ingressNginx.className,
       backend: api.service,
       // Route to the Service's cluster IP with its cluster DNS name as Host, so Linkerd meshes it.
       meshUpstream: true,
@@ -116,6 +116,8 @@ export class NatterChart extends Chart {
   private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {
     const workload = new HardenedDeployment(this, 'LinkPreview', {
       ...meshedHttpServer(profile, address, '/health'),
+      replicas: profile.linkPreview.replicas,
+      ...resourceProps(profile.linkPreview.resources),
       name: WORKLOAD_NAMES.linkPreview,
       image: profile.images.linkPreview,
       env: {
@@ -138,6 +140,9 @@ export class NatterChart extends Chart {
     const workload = new HardenedDeployment(this, 'Api', {
       // /ready fails while the database is unreachable; /health (liveness) only says the process is alive.
       ...meshedHttpServer(profile, address, '/ready'),
+      replicas: profile.api.replicas,
+      // scrypt (N=32768, r=8) needs 32 MiB per concurrent hash: mind it when lowering the memory.
+      ...resourceProps(profile.api.resources),
       name: WORKLOAD_NAMES.api,
       image: profile.images.natterApi,
       env: {
@@ -149,34 +154,30 @@ export class NatterChart extends Chart {
         DATABASE_PORT: String(addresses.database.port),
         DATABASE_NAME,
         DATABASE_USER: DATABASE_API_USER,
-        CORS_ORIGIN: profile.corsOrigin,
+        ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
       },
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,
-      cpuRequest: Cpu.millis(100),
-      // scrypt (N=32768, r=8) needs 32 MiB per concurrent hash.
-      memoryRequest: Size.mebibytes(256),
-      memoryLimit: Size.mebibytes(512),
     });
     workload.addEnv('DATABASE_PASSWORD_FILE', workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
     workload.addEnv('HMAC_KEY_FILE', workload.secretFilePath(SECRETS.hmacKey.secretName, SECRETS.hmacKey.key));
+    const nodePort = profile.api.nodePort;
     const service = workload.exposeViaService(
-      profile.apiNodePort === undefined
+      nodePort === undefined
         ? { name: address.name, port: address.port }
-        : { name: address.name, port: address.port, type: ServiceType.NODE_PORT, nodePort: profile.apiNodePort },
+        : { name: address.name, port: address.port, type: ServiceType.NODE_PORT, nodePort: nodePort.port },
     );
     return { workload, service };
   }
 }
 
 /**
- * What both HTTP services share: the profile's pull policy and replicas, one `http` port, probes
- * that send the Host header the service's allowlist accepts, and the mesh annotations.
+ * What both HTTP services share: the profile's pull policy, one `http` port, probes that send
+ * the Host header the service's allowlist accepts, and the mesh annotations.
  */
 function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readinessPath: string) {
   return {
-    imagePullPolicy: profile.imagePullPolicy,
-    replicas: profile.replicas,
+    imagePullPolicy: pullPolicy(profile),
     ports: [{ name: 'http', number: address.port }],
     readinessProbe: Probe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
     livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
@@ -186,8 +187,8 @@ function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readi
 
 /** The API answers to its in-cluster names and the public host (with the node port in dev). */
 export function apiAllowedHosts(profile: NatterProfile, address: ServiceAddress): string[] {
-  const external = [profile.ingress.host];
-  if (profile.apiNodePort !== undefined) external.push(`${profile.ingress.host}:${profile.apiNodePort}`);
+  const external = [profile.edge.host];
+  if (profile.api.nodePort !== undefined) external.push(`${profile.edge.host}:${profile.api.nodePort.port}`);
   return [...address.inClusterHosts, ...external];
 }
 

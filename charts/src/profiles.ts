@@ -1,179 +1,136 @@
-import { ImagePullPolicy } from '@natter/constructs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
+
+export { MESH_MODES, type MeshMode } from './settings.js';
 
 /**
- * How pods join the Linkerd mesh, which decides the namespace's Pod Security Admission level:
- * - `linkerd-cni` (default): the linkerd-cni DaemonSet sets up iptables on the node, the injector
- *   adds only a restricted-compliant `linkerd-network-validator`, so the namespace ENFORCES
- *   `restricted`.
- * - `linkerd-init`: Linkerd's default install adds a `linkerd-init` container that runs as root
- *   with NET_ADMIN and NET_RAW; baseline and restricted both reject it, so the namespace must
- *   enforce `privileged` (audit and warn stay `restricted`, so anything else still shows up).
+ * One environment: a name and its settings with every default filled in. Its source is the file
+ * `natter.<name>.yaml` next to `cdk8s.yaml`; adding that file adds the profile.
  */
-export type MeshMode = 'linkerd-cni' | 'linkerd-init';
-export const MESH_MODES: readonly MeshMode[] = ['linkerd-cni', 'linkerd-init'];
-
-export type ProfileName = 'dev' | 'prod';
-export const PROFILE_NAMES: readonly ProfileName[] = ['dev', 'prod'];
-
-/** One environment: everything that differs between dev and prod, and nothing else. */
-export interface NatterProfile {
-  readonly name: ProfileName;
+export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory'> {
+  readonly name: string;
   /** Directory (relative to the output root) the profile's YAML is written to. */
-  readonly outputSubdirectory: string;
-  readonly meshMode: MeshMode;
-  readonly images: {
-    readonly natterApi: string;
-    readonly linkPreview: string;
-    readonly postgres: string;
-  };
-  readonly imagePullPolicy: ImagePullPolicy;
-  /** Reject any image not pinned by digest (`name@sha256:<64 hex>`): a tag can be moved under you. */
-  readonly requireDigestPinnedImages: boolean;
-  /** Replicas of the API and link-preview Deployments (>= 2 adds PDBs and topology spread). */
-  readonly replicas: number;
-  /** Expose the API on this node port (minikube); undefined = ClusterIP behind the Ingress only. */
-  readonly apiNodePort?: number;
-  /**
-   * Source CIDRs allowed to reach the API through its node port. Under default-deny, node-port
-   * traffic is only admitted from here (kube-proxy may SNAT it to the node's address).
-   */
-  readonly nodePortClientCidrs: readonly string[];
-  readonly ingress: {
-    readonly host: string;
-    readonly tlsSecretName: string;
-    readonly className: string;
-    /** Namespace and pod labels of the ingress controller (the only in-cluster client of the API). */
-    readonly controllerNamespace: string;
-    readonly controllerPodLabels: Readonly<Record<string, string>>;
-    /** The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS. */
-    readonly controllerServiceAccount: string;
-  };
-  readonly logLevel: 'debug' | 'info' | 'warn';
-  /** The one browser origin the API answers CORS requests for. */
-  readonly corsOrigin: string;
-  readonly database: {
-    readonly storageGibibytes: number;
-    /** undefined = the cluster's default StorageClass. */
-    readonly storageClassName?: string;
-  };
-  /** Where Argo CD finds this repository. */
-  readonly gitOps: {
-    readonly repoURL: string;
-    readonly targetRevision: string;
-  };
+  readonly outputDirectory: string;
+}
+
+/** A profile file's name: `natter.<profile>.yaml`. */
+export const PROFILE_FILE = /^natter\.(.+)\.yaml$/;
+const PROFILE_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export function profileFileName(name: string): string {
+  return `natter.${name}.yaml`;
 }
 
 /**
- * PostgreSQL from the official image, Debian variant (its entrypoint supports an arbitrary,
- * non-root UID through nss_wrapper). The tag pins the minor version for dev.
+ * A setting (or a profile file) is wrong: the message names the file, each field, what was
+ * received and what is accepted, so it can be printed as is, without a stack trace.
  */
-export const POSTGRES_IMAGE_TAG = 'postgres:16.10-bookworm';
-
-/**
- * Prod images are pinned by digest; these are the values to replace when promoting a build.
- * PLACEHOLDERS: synthesis runs offline and cannot know what CI pushed, so they are all-zero
- * digests that no registry serves — a prod deploy fails closed (ErrImagePull) until they are set to
- * the digests the registry reports (`docker buildx imagetools inspect <image>:<tag>`).
- */
-export const PROD_REGISTRY = 'registry.natter.example';
-const UNSET_DIGEST = `sha256:${'0'.repeat(64)}`;
-export const PROD_NATTER_API_DIGEST = UNSET_DIGEST;
-export const PROD_LINK_PREVIEW_DIGEST = UNSET_DIGEST;
-/** Digest of the multi-arch index of POSTGRES_IMAGE_TAG, mirrored into PROD_REGISTRY. */
-export const PROD_POSTGRES_DIGEST = UNSET_DIGEST;
-
-const INGRESS = {
-  host: 'api.natter.local',
-  tlsSecretName: 'natter-tls',
-  className: 'nginx',
-  // minikube's ingress addon and the upstream ingress-nginx manifests use these.
-  controllerNamespace: 'ingress-nginx',
-  controllerPodLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
-  controllerServiceAccount: 'ingress-nginx',
-} as const;
-
-const GIT_OPS = { repoURL: 'https://github.com/natter/natter-on-kubernetes.git', targetRevision: 'main' } as const;
-
-export const DEV: NatterProfile = {
-  name: 'dev',
-  outputSubdirectory: '.',
-  meshMode: 'linkerd-cni',
-  images: { natterApi: 'natter-api:dev', linkPreview: 'natter-link-preview:dev', postgres: POSTGRES_IMAGE_TAG },
-  // Locally built into minikube's Docker; IfNotPresent also lets the kubelet pull postgres.
-  imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
-  requireDigestPinnedImages: false,
-  replicas: 1,
-  apiNodePort: 30567,
-  // minikube's default docker-driver network (`minikube ip` is in it).
-  nodePortClientCidrs: ['192.168.49.0/24'],
-  ingress: INGRESS,
-  logLevel: 'debug',
-  corsOrigin: 'https://localhost:9999',
-  database: { storageGibibytes: 1 },
-  gitOps: GIT_OPS,
-};
-
-export const PROD: NatterProfile = {
-  name: 'prod',
-  outputSubdirectory: 'prod',
-  meshMode: 'linkerd-cni',
-  images: {
-    natterApi: `${PROD_REGISTRY}/natter-api@${PROD_NATTER_API_DIGEST}`,
-    linkPreview: `${PROD_REGISTRY}/natter-link-preview@${PROD_LINK_PREVIEW_DIGEST}`,
-    postgres: `${PROD_REGISTRY}/postgres@${PROD_POSTGRES_DIGEST}`,
-  },
-  imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
-  requireDigestPinnedImages: true,
-  replicas: 2,
-  nodePortClientCidrs: [],
-  ingress: INGRESS,
-  logLevel: 'info',
-  corsOrigin: 'https://natter.local',
-  database: { storageGibibytes: 10 },
-  gitOps: GIT_OPS,
-};
-
-export const PROFILES: Readonly<Record<ProfileName, NatterProfile>> = { dev: DEV, prod: PROD };
-
-/**
- * The profiles to synthesize: `NATTER_PROFILE=dev|prod` picks one, unset means all.
- * `NATTER_MESH_MODE=linkerd-cni|linkerd-init` overrides the mesh mode of every selected profile.
- */
-export function selectProfiles(env: Readonly<Record<string, string | undefined>>): NatterProfile[] {
-  const requested = env.NATTER_PROFILE;
-  if (requested !== undefined && !PROFILE_NAMES.includes(requested as ProfileName)) {
-    throw new Error(`NATTER_PROFILE must be one of ${PROFILE_NAMES.join(', ')}, got '${requested}'`);
-  }
-  const meshMode = env.NATTER_MESH_MODE;
-  if (meshMode !== undefined && !MESH_MODES.includes(meshMode as MeshMode)) {
-    throw new Error(`NATTER_MESH_MODE must be one of ${MESH_MODES.join(', ')}, got '${meshMode}'`);
-  }
-  const names = requested === undefined ? PROFILE_NAMES : [requested as ProfileName];
-  return names.map((name) => (meshMode === undefined ? PROFILES[name] : { ...PROFILES[name], meshMode: meshMode as MeshMode }));
+export class SettingsError extends Error {
+  public override readonly name = 'SettingsError';
 }
 
-const DIGEST_PINNED = /@sha256:[0-9a-f]{64}$/;
-const CIDR = /^[0-9a-f.:]+\/\d{1,3}$/i;
+/**
+ * Validates settings against the model and fills in the defaults; `source` names where they
+ * came from in the messages (a file name, or `profile <name>` for settings built in code).
+ */
+export function profileFromSettings(name: string, input: unknown, source = `profile ${name}`): NatterProfile {
+  if (!PROFILE_NAME.test(name)) {
+    throw new SettingsError(`${source}: the profile name '${name}' must be lower-case letters, digits and '-' (at most 32, starting with a letter)`);
+  }
+  const result = settingsSchema.safeParse(input ?? {}, { reportInput: true });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${describeIssue(issue)}`);
+    throw new SettingsError(`${source}: ${problems.length === 1 ? 'invalid setting' : `${problems.length} invalid settings`}\n${problems.join('\n')}`);
+  }
+  const { outputDirectory, ...settings } = result.data;
+  return { name, outputDirectory: outputDirectory ?? name, ...settings };
+}
 
-/** Throws, naming the field and the fix, when a profile is inconsistent. */
+/** Parses and validates the text of `natter.<name>.yaml`. */
+export function parseProfile(name: string, yamlText: string, source = profileFileName(name)): NatterProfile {
+  const document = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const line = first.linePos?.[0];
+    throw new SettingsError(`${source}${line ? `:${line.line}:${line.col}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const input: unknown = document.toJS();
+  if (input !== null && (typeof input !== 'object' || Array.isArray(input))) {
+    throw new SettingsError(`${source}: must be a mapping of settings (such as "api:\\n  replicas: 2"), got ${Array.isArray(input) ? 'a list' : typeof input}`);
+  }
+  return profileFromSettings(name, input ?? {}, source);
+}
+
+/** Every `natter.<profile>.yaml` in `directory`, validated, in name order. */
+export function loadProfiles(directory: string): NatterProfile[] {
+  const files = readdirSync(directory).filter((entry) => PROFILE_FILE.test(entry)).sort();
+  if (files.length === 0) {
+    throw new SettingsError(`${directory}: no profile file (natter.<profile>.yaml) found; add one such as natter.dev.yaml`);
+  }
+  const profiles = files.map((file) => parseProfile(PROFILE_FILE.exec(file)![1]!, readFileSync(join(directory, file), 'utf8'), file));
+  assertDistinctOutputs(profiles);
+  return profiles;
+}
+
+/** Re-validates a profile built or changed in code (the chart does this before synthesizing). */
 export function validateProfile(profile: NatterProfile): void {
-  if (profile.requireDigestPinnedImages) {
-    for (const [field, image] of Object.entries(profile.images)) {
-      if (!DIGEST_PINNED.test(image)) {
-        throw new Error(`profile ${profile.name}: images.${field} must be pinned by digest (name@sha256:<64 hex>), got '${image}'`);
-      }
+  const { name, outputDirectory, ...settings } = profile;
+  profileFromSettings(name, { ...settings, outputDirectory } satisfies NatterSettingsInput);
+}
+
+/** Two profiles writing into one directory would overwrite each other. */
+export function assertDistinctOutputs(profiles: readonly NatterProfile[]): void {
+  const owners = new Map<string, string>();
+  for (const profile of profiles) {
+    const other = owners.get(profile.outputDirectory);
+    if (other !== undefined) {
+      throw new SettingsError(`${profileFileName(profile.name)}: outputDirectory '${profile.outputDirectory}' is already used by ${profileFileName(other)}; give each profile its own`);
     }
+    owners.set(profile.outputDirectory, profile.name);
   }
-  if (!Number.isInteger(profile.replicas) || profile.replicas < 1) {
-    throw new Error(`profile ${profile.name}: replicas must be an integer >= 1, got ${profile.replicas}`);
+}
+
+/** The profiles to synthesize: all of them, or the one named (`NATTER_PROFILE`, `--profile`). */
+export function selectProfiles(profiles: readonly NatterProfile[], requested: string | undefined): NatterProfile[] {
+  if (requested === undefined) return [...profiles];
+  const profile = profiles.find((candidate) => candidate.name === requested);
+  if (!profile) {
+    throw new SettingsError(`no profile '${requested}': the profiles are ${profiles.map((candidate) => candidate.name).join(', ')} (one natter.<profile>.yaml each)`);
   }
-  if (profile.apiNodePort !== undefined && profile.nodePortClientCidrs.length === 0) {
-    throw new Error(`profile ${profile.name}: apiNodePort ${profile.apiNodePort} is unreachable under default-deny; list its clients in nodePortClientCidrs or drop apiNodePort`);
+  return [profile];
+}
+
+/** `api.replicas: must be an integer >= 1, got 0` — the field, the rule, the value received. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+  const received = 'input' in issue ? `, got ${formatValue(issue.input)}` : '';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => `${field ? `${field}.` : ''}${key}: unknown setting (check the spelling against charts/src/settings.ts)`).join('\n  ');
+    case 'invalid_type':
+      return issue.input === undefined ? `${field}: is required (${issue.expected})` : `${field}: must be ${article(issue.expected)}${received}`;
+    case 'invalid_value':
+      return `${field}: must be one of ${issue.values.map((value) => String(value)).join(', ')}${received}`;
+    case 'too_small':
+      return `${field}: must ${issue.origin === 'array' ? `list at least ${String(issue.minimum)}` : `be >= ${String(issue.minimum)}`}${received}`;
+    case 'too_big':
+      return `${field}: must ${issue.origin === 'array' ? `list at most ${String(issue.maximum)}` : `be <= ${String(issue.maximum)}`}${received}`;
+    default:
+      return `${field}: ${issue.message}${received}`;
   }
-  if (profile.apiNodePort === undefined && profile.nodePortClientCidrs.length > 0) {
-    throw new Error(`profile ${profile.name}: nodePortClientCidrs [${profile.nodePortClientCidrs.join(', ')}] would open the API to them without a node port; remove them`);
-  }
-  for (const cidr of profile.nodePortClientCidrs) {
-    if (!CIDR.test(cidr)) throw new Error(`profile ${profile.name}: nodePortClientCidrs entry '${cidr}' is not a CIDR such as 192.168.49.0/24`);
-  }
+}
+
+function article(type: string): string {
+  if (type === 'int') return 'an integer';
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
+  if (value !== null && typeof value === 'object') return 'a mapping';
+  return String(value);
 }

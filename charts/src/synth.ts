@@ -18,7 +18,7 @@ export interface RenderedFile {
 export function synthesizeProfile(profile: NatterProfile): RenderedFile {
   const app = new App({ outdir: '/nonexistent' });
   const chart = new NatterChart(app, `natter-${profile.name}`, { profile });
-  return rendered(profile.outputSubdirectory === '.' ? CHART_FILE : `${profile.outputSubdirectory}/${CHART_FILE}`, chart.toJson());
+  return rendered(profile.outputDirectory === '.' ? CHART_FILE : `${profile.outputDirectory}/${CHART_FILE}`, chart.toJson());
 }
 
 export function synthesizeArgoCd(profiles: readonly NatterProfile[], outputRoot: string): RenderedFile[] {

@@ -17,7 +17,7 @@ export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfi
   policies.allowBetween(migration, database, { ports: meshed(DATABASE_PORT) });
   policies.allowBetween(api, linkPreview, { ports: meshed(SERVICE_PORT) });
   policies.allowFromNamespace(
-    NamespacePeer.named(profile.ingress.controllerNamespace).withPods(profile.ingress.controllerPodLabels),
+    NamespacePeer.named(profile.edge.ingressNginx.controllerNamespace).withPods(profile.edge.ingressNginx.controllerPodLabels),
     { to: api, ports: meshed(SERVICE_PORT), name: `${api.name}-ingress-from-ingress-controller` },
   );
   policies.allowPublicInternetEgress(linkPreview, { ports: [Port.tcp(80), Port.tcp(443)] });
@@ -31,8 +31,8 @@ export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfi
     policies.allowEgressToNamespace(LINKERD_DESTINATION.peer, { from: workload, ports: LINKERD_DESTINATION.ports, name: `${workload.name}-egress-to-linkerd-destination` });
   }
 
-  if (profile.apiNodePort !== undefined) {
-    policies.allowFromCidrs(profile.nodePortClientCidrs, {
+  if (profile.api.nodePort !== undefined) {
+    policies.allowFromCidrs(profile.api.nodePort.clientCidrs, {
       to: api,
       ports: meshed(SERVICE_PORT),
       name: `${api.name}-ingress-from-node-port-clients`,
@@ -63,7 +63,7 @@ export function authorizeMesh(
     workload: api,
     port: 'http',
     proxyProtocol: 'HTTP/1',
-    clients: [{ serviceAccount: profile.ingress.controllerServiceAccount, namespace: profile.ingress.controllerNamespace }],
-    unmeshedNetworks: profile.apiNodePort === undefined ? [] : profile.nodePortClientCidrs,
+    clients: [{ serviceAccount: profile.edge.ingressNginx.controllerServiceAccount, namespace: profile.edge.ingressNginx.controllerNamespace }],
+    unmeshedNetworks: profile.api.nodePort?.clientCidrs ?? [],
   });
 }

@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { clusterModel, manifestsOf, OUTSIDERS } from './natter-cluster.js';
+import { clusterModel, manifestsOf, OUTSIDERS, PROFILES } from './natter-cluster.js';
 import { isPortSkipped } from './toolkit/linkerd.js';
 import { type Manifest, findObject, podTemplates } from './toolkit/manifest.js';
 import { checkPodSecurity } from './toolkit/pod-security.js';
 import { validateManifests } from './toolkit/schema.js';
 import { findSecretMaterial } from './toolkit/secrets.js';
 import { checkServiceWiring } from './toolkit/services.js';
-import { DEV } from '../src/profiles.js';
 
 /**
- * The invariant checks, run on the REAL synthesized dev manifests after one deliberate mistake each:
- * proof that the invariant tests would catch the mistakes people actually make.
+ * The invariant checks, run on the REAL synthesized manifests of the first profile after one
+ * deliberate mistake each: proof that the invariant tests would catch the mistakes people actually make.
  */
+const PROFILE = PROFILES[0]!;
+
 function broken(mutate: (objects: Manifest[]) => void): Manifest[] {
-  const objects = structuredClone(manifestsOf(DEV));
+  const objects = structuredClone(manifestsOf(PROFILE));
   mutate(objects);
   return objects;
 }
@@ -24,7 +25,7 @@ const apiPodSpec = (objects: Manifest[]): Mutable => mutable(findObject(objects,
 
 describe('the invariant checks catch a broken chart', () => {
   it('the unbroken chart passes them all', () => {
-    const objects = manifestsOf(DEV);
+    const objects = manifestsOf(PROFILE);
     expect(checkServiceWiring(objects)).toEqual([]);
     expect(findSecretMaterial(objects)).toEqual([]);
     for (const template of podTemplates(objects)) expect(checkPodSecurity(template, 'restricted')).toEqual([]);
@@ -78,13 +79,13 @@ describe('the invariant checks catch a broken chart', () => {
     const objects = broken((all) => {
       for (const peer of mutable(findObject(all, 'NetworkPolicy', 'natter-link-preview-egress-to-public-internet')).spec.egress[0].to) delete peer.ipBlock.except;
     });
-    const { evaluator, pods } = clusterModel(objects);
+    const { evaluator, pods } = clusterModel(objects, PROFILE);
     expect(evaluator.isAllowed(pods['natter-link-preview']!, OUTSIDERS.metadata, { port: 80 })).toBe(true);
   });
 
   it('the default-deny policy deleted', () => {
     const objects = broken((all) => { all.splice(all.findIndex((object) => object.metadata?.name === 'default-deny-all'), 1); });
-    const { evaluator, pods } = clusterModel(objects);
+    const { evaluator, pods } = clusterModel(objects, PROFILE);
     // The migration Job has no ingress rule of its own: without default-deny anyone may connect to it,
     // which the "every workload is selected for Ingress and Egress" invariant reports.
     const migration = pods['natter-database-migration']!;

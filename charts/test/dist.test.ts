@@ -2,8 +2,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PROFILES, selectProfiles } from '../src/profiles.js';
-import { synthesizeAll, synthesizeProfile } from '../src/synth.js';
+import { loadProfiles } from '../src/profiles.js';
+import { ARGOCD_DIRECTORY, CHART_FILE, synthesizeAll, synthesizeProfile } from '../src/synth.js';
+import { REPOSITORY_ROOT } from './natter-cluster.js';
 import { parseManifests } from './toolkit/manifest.js';
 import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
 
@@ -17,19 +18,26 @@ function yamlFilesUnder(directory: string): string[] {
   });
 }
 
+/** The repository's own profiles: dist/ is synthesized from exactly these. */
+const PROFILES = loadProfiles(REPOSITORY_ROOT);
+
 describe('dist/', () => {
-  const fresh = synthesizeAll(selectProfiles({}));
+  const fresh = synthesizeAll(PROFILES);
 
   it('equals a fresh synthesis, file for file (run `npm run synth` and commit)', () => {
     expect(existsSync(DIST)).toBe(true);
-    expect(yamlFilesUnder(DIST).sort()).toEqual(fresh.map((file) => file.path).sort());
+    expect(yamlFilesUnder(DIST).sort(), 'run `npm run synth` and commit dist/').toEqual(fresh.map((file) => file.path).sort());
     for (const file of fresh) {
-      expect(readFileSync(join(DIST, file.path), 'utf8'), file.path).toBe(file.content);
+      expect(readFileSync(join(DIST, file.path), 'utf8'), `${file.path} is stale: run \`npm run synth\` and commit dist/`).toBe(file.content);
     }
   });
 
-  it('puts dev at the top (what `kubectl apply -f dist/` deploys) and prod and Argo CD below', () => {
-    expect(fresh.map((file) => file.path)).toEqual(['natter.k8s.yaml', 'prod/natter.k8s.yaml', 'argocd/natter-dev.k8s.yaml', 'argocd/natter-prod.k8s.yaml']);
+  it('holds one chart per profile in its outputDirectory and one Argo CD Application per profile', () => {
+    const chartPath = (directory: string) => (directory === '.' ? CHART_FILE : `${directory}/${CHART_FILE}`);
+    expect(fresh.map((file) => file.path)).toEqual([
+      ...PROFILES.map((profile) => chartPath(profile.outputDirectory)),
+      ...PROFILES.map((profile) => `${ARGOCD_DIRECTORY}/natter-${profile.name}.k8s.yaml`),
+    ]);
   });
 
   it('holds no Secret object, no secret material and no known test password in any file on disk', () => {
@@ -47,29 +55,12 @@ describe('dist/', () => {
   });
 });
 
+// No snapshot: dist/ itself is the reviewed expectation (the drift check above), and the
+// invariant suites say what must hold of it.
 describe('synthesis', () => {
   it('is deterministic: two runs give byte-identical YAML', () => {
-    for (const profile of Object.values(PROFILES)) {
+    for (const profile of PROFILES) {
       expect(synthesizeProfile(profile).content).toBe(synthesizeProfile(profile).content);
     }
-  });
-
-  it('matches the reviewed snapshot per profile', () => {
-    for (const profile of Object.values(PROFILES)) {
-      expect(synthesizeProfile(profile).content).toMatchSnapshot(profile.name);
-    }
-  });
-});
-
-describe('selectProfiles', () => {
-  it('selects all profiles by default, one by NATTER_PROFILE, and overrides the mesh mode', () => {
-    expect(selectProfiles({}).map((profile) => profile.name)).toEqual(['dev', 'prod']);
-    expect(selectProfiles({ NATTER_PROFILE: 'prod' }).map((profile) => profile.name)).toEqual(['prod']);
-    expect(selectProfiles({ NATTER_MESH_MODE: 'linkerd-init' }).map((profile) => profile.meshMode)).toEqual(['linkerd-init', 'linkerd-init']);
-  });
-
-  it('fails with a message naming the variable for unknown values', () => {
-    expect(() => selectProfiles({ NATTER_PROFILE: 'staging' })).toThrow(/NATTER_PROFILE must be one of dev, prod, got 'staging'/);
-    expect(() => selectProfiles({ NATTER_MESH_MODE: 'istio' })).toThrow(/NATTER_MESH_MODE must be one of/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, OUTSIDERS, clusterModel, manifestsOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, clusterModel, ingressControllerOf, manifestsOf, variantName } from './natter-cluster.js';
 import { mapSelectorMatches } from './toolkit/labels.js';
 import { type Manifest, findObject, podTemplates } from './toolkit/manifest.js';
 
@@ -23,7 +23,8 @@ function authenticationsFor(objects: readonly Manifest[], server: string): Manif
 describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('Linkerd authorization (%s)', (_, profile) => {
   const objects = manifestsOf(profile);
   const servers = objects.filter((object) => object.kind === 'Server');
-  const { evaluator, pods } = clusterModel(objects);
+  const { evaluator, pods } = clusterModel(objects, profile);
+  const controller = ingressControllerOf(profile);
 
   it('covers every port a Service exposes with a deny-by-default Server on a real container port', () => {
     const templates = podTemplates(objects);
@@ -64,9 +65,9 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
         .flatMap((auth) => specOf<{ identityRefs: { name: string; namespace?: string }[] }>(auth).identityRefs)
         .map((ref) => `${ref.namespace ?? 'natter-api'}/${ref.name}`)
         .sort();
-      const allowedPeers = [...Object.values(pods), OUTSIDERS.ingressController]
+      const allowedPeers = [...Object.values(pods), controller]
         .filter((peer) => peer !== target && evaluator.isAllowed(peer, target, { port }))
-        .map((peer) => (peer === OUTSIDERS.ingressController ? `ingress-nginx/${profile.ingress.controllerServiceAccount}` : `natter-api/${templateAccount(objects, peer.name)}`))
+        .map((peer) => (peer === controller ? `${controller.namespace}/${profile.edge.ingressNginx.controllerServiceAccount}` : `natter-api/${templateAccount(objects, peer.name)}`))
         .sort();
       expect(identities, server.metadata?.name).toEqual(allowedPeers);
     }
@@ -74,10 +75,10 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
 
   it('admits unmeshed node-port clients to the API only where the node port exists', () => {
     const networks = authenticationsFor(objects, 'natter-api').filter((auth) => auth.kind === 'NetworkAuthentication');
-    if (profile.apiNodePort === undefined) {
+    if (profile.api.nodePort === undefined) {
       expect(networks).toEqual([]);
     } else {
-      expect(networks.flatMap((auth) => specOf<{ networks: { cidr: string }[] }>(auth).networks.map((network) => network.cidr))).toEqual([...profile.nodePortClientCidrs]);
+      expect(networks.flatMap((auth) => specOf<{ networks: { cidr: string }[] }>(auth).networks.map((network) => network.cidr))).toEqual([...profile.api.nodePort.clientCidrs]);
     }
   });
 });

@@ -5,20 +5,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { selectProfiles } from '../src/profiles.js';
+import { loadProfiles } from '../src/profiles.js';
 import { synthesizeAll } from '../src/synth.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PROFILES = loadProfiles(ROOT);
 const run = promisify(execFile);
 const directories: string[] = [];
 
 /** Runs `tsx main.ts` into `outdir`, for all profiles or the one named. */
-async function synth(outdir: string, profile?: string): Promise<string> {
+async function synth(outdir: string, profile?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir };
   delete env.NATTER_PROFILE;
   delete env.NATTER_MESH_MODE;
   if (profile !== undefined) env.NATTER_PROFILE = profile;
-  const { stdout } = await run(join(ROOT, 'node_modules/.bin/tsx'), ['main.ts'], { cwd: ROOT, env });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: { ...env, ...extraEnv } });
   return stdout;
 }
 
@@ -36,26 +37,34 @@ describe('main.ts (npm run synth)', { timeout: 60_000 }, () => {
   it('writes every file into CDK8S_OUTDIR and prints objects per kind per file', async () => {
     const outdir = freshDirectory();
     const stdout = await synth(outdir);
-    for (const file of synthesizeAll(selectProfiles({}))) {
+    const files = synthesizeAll(PROFILES);
+    for (const file of files) {
       expect(readFileSync(join(outdir, file.path), 'utf8'), file.path).toBe(file.content);
       expect(stdout).toContain(`${outdir}/${file.path}: ${file.objects.length} objects (`);
     }
     expect(stdout).toMatch(/Namespace×1, NetworkPolicy×\d+/);
-    expect(stdout).toMatch(/synthesized 4 files in \d+ ms/);
+    expect(stdout).toMatch(new RegExp(`synthesized ${files.length} files in \\d+ ms`));
   });
 
   it('removes a stale *.k8s.yaml on a full run but keeps the other profile on a single-profile run', async () => {
     const outdir = freshDirectory();
     await synth(outdir);
     writeFileSync(join(outdir, 'renamed.k8s.yaml'), 'kind: Stale\n');
-    await synth(outdir, 'prod');
-    expect(existsSync(join(outdir, 'argocd/natter-dev.k8s.yaml'))).toBe(true);
+    const [first, last] = [PROFILES[0]!, PROFILES.at(-1)!];
+    await synth(outdir, last.name);
+    expect(existsSync(join(outdir, `argocd/natter-${first.name}.k8s.yaml`))).toBe(true);
     expect(existsSync(join(outdir, 'renamed.k8s.yaml'))).toBe(true);
     await synth(outdir);
     expect(existsSync(join(outdir, 'renamed.k8s.yaml'))).toBe(false);
   });
 
-  it('fails with a message naming the variable for an unknown profile', async () => {
-    await expect(synth(freshDirectory(), 'staging')).rejects.toThrow(/NATTER_PROFILE must be one of dev, prod/);
+  it('fails with exit code 2 and one message, no stack trace, for an unknown profile', async () => {
+    const failure = await synth(freshDirectory(), 'no-such-profile').catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2, stderr: `no profile 'no-such-profile': the profiles are ${PROFILES.map((profile) => profile.name).join(', ')} (one natter.<profile>.yaml each)\n` });
+  });
+
+  it('refuses NATTER_MESH_MODE, which is no longer read, pointing at the profile file instead', async () => {
+    const failure = await synth(freshDirectory(), undefined, { NATTER_MESH_MODE: 'linkerd-init' }).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(/^NATTER_MESH_MODE is no longer read: set meshMode in natter\.<profile>\.yaml/) });
   });
 });

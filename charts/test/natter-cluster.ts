@@ -1,11 +1,25 @@
 import type { Manifest, PodTemplate } from './toolkit/manifest.js';
 import { podTemplates } from './toolkit/manifest.js';
 import { type Endpoint, type IpEndpoint, NetworkPolicyEvaluator, type PodEndpoint, namespacesOf, podEndpoints } from './toolkit/network-policy.js';
-import { DEV, type MeshMode, type NatterProfile, PROD } from '../src/profiles.js';
+import { fileURLToPath } from 'node:url';
+import { loadProfiles, type MeshMode, type NatterProfile } from '../src/profiles.js';
 import { synthesizeProfile } from '../src/synth.js';
 
-/** Both profiles, plus each in the non-default mesh mode, for invariants that must hold everywhere. */
-export const ALL_VARIANTS: readonly NatterProfile[] = [DEV, PROD, ...[DEV, PROD].map((profile) => ({ ...profile, meshMode: otherMode(profile.meshMode) }))];
+/** The repository root, where `npm run synth` reads the natter.<profile>.yaml files. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Where the invariant tests read the profiles from: the repository's own, unless
+ * NATTER_TEST_PROFILE_DIRECTORY points elsewhere (extra-profile.test.ts runs the invariants over a
+ * copy with one more profile, to prove no test hard-codes the profile list).
+ */
+export const PROFILE_DIRECTORY = process.env['NATTER_TEST_PROFILE_DIRECTORY'] ?? REPOSITORY_ROOT;
+
+/** Every profile that exists, in name order. */
+export const PROFILES: readonly NatterProfile[] = loadProfiles(PROFILE_DIRECTORY);
+
+/** Every profile, plus each in the other mesh mode, for invariants that must hold everywhere. */
+export const ALL_VARIANTS: readonly NatterProfile[] = [...PROFILES, ...PROFILES.map((profile) => ({ ...profile, meshMode: otherMode(profile.meshMode) }))];
 
 function otherMode(mode: MeshMode): MeshMode {
   return mode === 'linkerd-cni' ? 'linkerd-init' : 'linkerd-cni';
@@ -35,9 +49,28 @@ function pod(namespace: string, name: string, labels: Record<string, string>, ip
 
 const ip = (address: string): IpEndpoint => ({ kind: 'ip', ip: address });
 
+/** The ingress controller pod as the profile describes it (namespace and labels of the real install). */
+export function ingressControllerOf(profile: NatterProfile): PodEndpoint {
+  const controller = profile.edge.ingressNginx;
+  return pod(controller.controllerNamespace, 'ingress-controller', { ...controller.controllerPodLabels }, '10.244.1.10');
+}
+
+/** A client address inside the profile's first node-port client range (undefined without a node port). */
+export function nodePortClientOf(profile: NatterProfile): IpEndpoint | undefined {
+  const cidr = profile.api.nodePort?.clientCidrs[0];
+  return cidr === undefined ? undefined : ip(firstHostIn(cidr));
+}
+
+function firstHostIn(cidr: string): string {
+  const [address = '', prefix = ''] = cidr.split('/');
+  if (prefix === '32' || prefix === '128') return address;
+  if (address.includes(':')) return address.endsWith('::') ? `${address}1` : address;
+  const value = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0) + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+
 /** The rest of the cluster as the chart's policies see it (names/labels of real installs). */
 export const OUTSIDERS = {
-  ingressController: pod('ingress-nginx', 'ingress-nginx-controller', { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' }, '10.244.1.10'),
   kubeDns: pod('kube-system', 'coredns', { 'k8s-app': 'kube-dns' }, '10.244.1.20', [
     { name: 'dns', containerPort: 53, protocol: 'UDP' },
     { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
@@ -57,7 +90,6 @@ export const OUTSIDERS = {
   loopback: ip('127.0.0.1'),
   ula: ip('fd00::1'),
   ipv4Mapped: ip('::ffff:10.0.0.5'),
-  nodePortClient: ip('192.168.49.1'),
 } as const;
 
 export interface ClusterModel {
@@ -66,13 +98,16 @@ export interface ClusterModel {
   readonly everything: readonly Endpoint[];
 }
 
-export function clusterModel(objects: readonly Manifest[]): ClusterModel {
+/** The profile's pods plus the outsiders (its ingress controller and node-port client among them). */
+export function clusterModel(objects: readonly Manifest[], profile: NatterProfile): ClusterModel {
   const ours = podEndpoints(objects, (_, index) => `10.244.0.${10 + index}`);
-  const namespaces = [...namespacesOf(objects), ...['ingress-nginx', 'kube-system', 'linkerd', 'other'].map((name) => ({ name }))];
+  const controller = ingressControllerOf(profile);
+  const nodePortClient = nodePortClientOf(profile);
+  const namespaces = [...namespacesOf(objects), ...[...new Set([controller.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, ...Object.values(OUTSIDERS)],
+    everything: [...ours, controller, ...(nodePortClient ? [nodePortClient] : []), ...Object.values(OUTSIDERS)],
   };
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, OUTSIDERS, PROBES, clusterModel, manifestsOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, OUTSIDERS, PROBES, clusterModel, ingressControllerOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
 import { connectivityTable, formatAllowed } from './toolkit/network-policy.js';
 import { podTemplates } from './toolkit/manifest.js';
-import { DEV, PROD } from '../src/profiles.js';
+import type { NatterProfile } from '../src/profiles.js';
 
 const MESH_CONTROL_PLANE = [
   'linkerd/linkerd-identity:8080/TCP',
@@ -17,7 +17,9 @@ function meshBaseline(from: string): string[] {
 }
 
 /** The complete list of allowed flows, written out as the design intends them. */
-function expectedFlows(withNodePort: boolean): string[] {
+function expectedFlows(profile: NatterProfile): string[] {
+  const controller = ingressControllerOf(profile);
+  const nodePortClient = nodePortClientOf(profile);
   return [
     ...meshBaseline('natter-database'),
     ...['natter-database:5432/TCP', 'natter-database:4143/TCP'].map((to) => `natter-api/natter-database-migration -> natter-api/${to}`),
@@ -31,15 +33,15 @@ function expectedFlows(withNodePort: boolean): string[] {
       (to) => `natter-api/natter-api -> natter-api/${to}`,
     ),
     ...meshBaseline('natter-api'),
-    'ingress-nginx/ingress-nginx-controller -> natter-api/natter-api:4143/TCP',
-    'ingress-nginx/ingress-nginx-controller -> natter-api/natter-api:4567/TCP',
-    ...(withNodePort ? ['192.168.49.1 -> natter-api/natter-api:4143/TCP', '192.168.49.1 -> natter-api/natter-api:4567/TCP'] : []),
+    `${controller.namespace}/${controller.name} -> natter-api/natter-api:4143/TCP`,
+    `${controller.namespace}/${controller.name} -> natter-api/natter-api:4567/TCP`,
+    ...(nodePortClient ? [`${nodePortClient.ip} -> natter-api/natter-api:4143/TCP`, `${nodePortClient.ip} -> natter-api/natter-api:4567/TCP`] : []),
   ].sort();
 }
 
 describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('NetworkPolicies (%s)', (_, profile) => {
   const objects = manifestsOf(profile);
-  const { evaluator, pods, everything } = clusterModel(objects);
+  const { evaluator, pods, everything } = clusterModel(objects, profile);
   const database = pods['natter-database']!;
   const linkPreview = pods['natter-link-preview']!;
 
@@ -48,7 +50,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       // Outsiders talking among themselves are not ours to police.
       .filter((line) => line.includes('natter-api/'))
       .sort();
-    expect(allowed).toEqual(expectedFlows(profile.apiNodePort !== undefined));
+    expect(allowed).toEqual(expectedFlows(profile));
   });
 
   it('select every workload for both Ingress and Egress', () => {
@@ -94,12 +96,12 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   });
 });
 
-describe('profile differences', () => {
-  it('admits node-port clients to the API only in dev', () => {
-    const dev = clusterModel(manifestsOf(DEV));
-    const prod = clusterModel(manifestsOf(PROD));
-    expect(dev.evaluator.isAllowed(OUTSIDERS.nodePortClient, dev.pods['natter-api']!, { port: 4567 })).toBe(true);
-    expect(prod.evaluator.isAllowed(OUTSIDERS.nodePortClient, prod.pods['natter-api']!, { port: 4567 })).toBe(false);
-    expect(dev.evaluator.isAllowed(OUTSIDERS.nodePortClient, dev.pods['natter-database']!, { port: 5432 })).toBe(false);
+describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('node port (%s)', (_, profile) => {
+  const { evaluator, pods } = clusterModel(manifestsOf(profile), profile);
+  const client = nodePortClientOf(profile) ?? { kind: 'ip' as const, ip: '192.168.49.1' };
+
+  it('admits node-port clients to the API exactly when the profile has a node port, and never to the database', () => {
+    expect(evaluator.isAllowed(client, pods['natter-api']!, { port: 4567 })).toBe(profile.api.nodePort !== undefined);
+    expect(evaluator.isAllowed(client, pods['natter-database']!, { port: 5432 })).toBe(false);
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, env, manifestsOf, templateNamed, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, PROFILES, env, manifestsOf, templateNamed, variantName } from './natter-cluster.js';
 import { findObject, podTemplates, type Manifest } from './toolkit/manifest.js';
 import { validateManifests } from './toolkit/schema.js';
 import { loadCrdSchemas, validateCustomResources } from './toolkit/crd-schema.js';
 import { readFileSync } from 'node:fs';
 import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
 import { checkServiceWiring } from './toolkit/services.js';
-import { DEV, PROD } from '../src/profiles.js';
+import type { NatterProfile } from '../src/profiles.js';
+import type { ResourceSettings } from '../src/settings.js';
 import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';
 import { synthesizeArgoCd, synthesizeProfile } from '../src/synth.js';
@@ -74,7 +75,8 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
     expect(hostsOf(objects, LINK_PREVIEW).every((host) => host.startsWith('natter-link-preview-service'))).toBe(true);
     const external = hostsOf(objects, API).filter((host) => !host.startsWith('natter-api-service'));
-    expect(external).toEqual(profile.apiNodePort === undefined ? ['api.natter.local'] : ['api.natter.local', 'api.natter.local:30567']);
+    const host = profile.edge.host;
+    expect(external).toEqual(profile.api.nodePort === undefined ? [host] : [host, `${host}:${profile.api.nodePort.port}`]);
   });
 
   it('gives link-preview enough libuv threads that slow DNS answers cannot starve decompression', () => {
@@ -124,8 +126,8 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     const annotations = ingress.metadata?.annotations ?? {};
     const spec = ingress.spec as { tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
     expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
-    expect(spec.tls).toEqual([{ hosts: ['api.natter.local'], secretName: 'natter-tls' }]);
-    expect(spec.rules.map((rule) => rule.host)).toEqual(['api.natter.local']);
+    expect(spec.tls).toEqual([{ hosts: [profile.edge.host], secretName: profile.edge.tlsSecretName }]);
+    expect(spec.rules.map((rule) => rule.host)).toEqual([profile.edge.host]);
     const vhost = annotations['nginx.ingress.kubernetes.io/upstream-vhost'];
     expect(vhost).toBe('natter-api-service.natter-api.svc.cluster.local:4567');
     expect(hostsOf(objects, API)).toContain(vhost);
@@ -154,42 +156,84 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   });
 });
 
-describe('profiles', () => {
-  const dev = manifestsOf(DEV);
-  const prod = manifestsOf(PROD);
-  const images = (objects: readonly Manifest[]): string[] => podTemplates(objects).flatMap((template) => template.spec.containers.map((container) => container.image ?? ''));
+describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('settings applied (%s)', (_, profile) => {
+  const objects = manifestsOf(profile);
+  const containerOf = (workload: string) => templateNamed(objects, workload).spec.containers[0]!;
 
-  it('dev: local images, one replica, NodePort 30567', () => {
-    expect(images(dev)).toEqual(expect.arrayContaining(['natter-api:dev', 'natter-link-preview:dev']));
-    expect(images(dev).find((image) => image.startsWith('postgres:'))).toMatch(/^postgres:16\.\d+-bookworm$/);
-    for (const template of podTemplates(dev)) expect(template.spec.containers[0]?.imagePullPolicy).toMatch(/^(Never|IfNotPresent)$/);
-    const service = findObject(dev, 'Service', 'natter-api-service').spec as { type: string; ports: { nodePort?: number }[] };
-    expect(service.type).toBe('NodePort');
-    expect(service.ports[0]?.nodePort).toBe(30567);
-    expect(dev.filter((object) => object.kind === 'PodDisruptionBudget')).toEqual([]);
-  });
-
-  it('prod: images by digest, ClusterIP only, >= 2 replicas with PDBs and topology spread', () => {
-    for (const image of images(prod)) expect(image).toMatch(/@sha256:[0-9a-f]{64}$/);
-    for (const service of prod.filter((object) => object.kind === 'Service')) {
-      expect((service.spec as { type?: string }).type ?? 'ClusterIP').toMatch(/^(ClusterIP)$/);
-    }
-    for (const name of [API, LINK_PREVIEW]) {
-      expect((findObject(prod, 'Deployment', name).spec as { replicas: number }).replicas).toBeGreaterThanOrEqual(2);
-      const pdb = findObject(prod, 'PodDisruptionBudget', name).spec as { selector: { matchLabels: Record<string, string> } };
-      expect(pdb.selector.matchLabels).toEqual(templateNamed(prod, name).labels);
-      expect(templateNamed(prod, name).spec.topologySpreadConstraints?.length).toBeGreaterThan(0);
+  it('runs each workload with the image and pull policy of its settings, pinned by digest when required', () => {
+    const expected = { [API]: profile.images.natterApi, [MIGRATION]: profile.images.natterApi, [LINK_PREVIEW]: profile.images.linkPreview, [DATABASE]: profile.images.postgres };
+    for (const [workload, image] of Object.entries(expected)) {
+      expect(containerOf(workload).image, workload).toBe(image);
+      expect(containerOf(workload).imagePullPolicy, workload).toBe(profile.images.pullPolicy);
+      if (profile.images.requireDigest) expect(image, workload).toMatch(/@sha256:[0-9a-f]{64}$/);
     }
   });
 
-  it('Argo CD Applications point at each profile directory, non-recursively', () => {
-    const [devApp, prodApp] = synthesizeArgoCd([DEV, PROD], 'dist').map((file) => file.objects[0] as unknown as Manifest);
-    const source = (app: Manifest | undefined) => (app?.spec as { source: { path: string; directory: { recurse: boolean } } }).source;
-    expect(source(devApp).path).toBe('dist');
-    expect(source(prodApp).path).toBe('dist/prod');
-    expect(source(devApp).directory.recurse).toBe(false);
-    expect((devApp?.spec as { destination: { namespace: string } }).destination.namespace).toBe('natter-api');
-    const report = validateManifests([devApp!, prodApp!]);
-    expect(report).toEqual({ errors: [], unknownKinds: ['argoproj.io/v1alpha1 Application'] });
+  it('gives each workload the resources of its settings', () => {
+    const expected: Record<string, ResourceSettings> = {
+      [API]: profile.api.resources,
+      [LINK_PREVIEW]: profile.linkPreview.resources,
+      [DATABASE]: profile.database.resources,
+      [MIGRATION]: profile.migration.resources,
+    };
+    for (const [workload, resources] of Object.entries(expected)) {
+      expect(containerOf(workload).resources, workload).toEqual({
+        requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+        limits: { memory: resources.memoryLimit, ...(resources.cpuLimit === undefined ? {} : { cpu: resources.cpuLimit }) },
+      });
+    }
+  });
+
+  it('runs the replicas of the settings, with a PodDisruptionBudget and topology spread from 2 on', () => {
+    for (const [name, replicas] of [[API, profile.api.replicas], [LINK_PREVIEW, profile.linkPreview.replicas]] as const) {
+      expect((findObject(objects, 'Deployment', name).spec as { replicas: number }).replicas).toBe(replicas);
+      const budgets = objects.filter((object) => object.kind === 'PodDisruptionBudget' && object.metadata?.name === name);
+      expect(budgets.length, name).toBe(replicas >= 2 ? 1 : 0);
+      for (const budget of budgets) {
+        expect((budget.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels).toEqual(templateNamed(objects, name).labels);
+      }
+      expect((templateNamed(objects, name).spec.topologySpreadConstraints ?? []).length > 0, name).toBe(replicas >= 2);
+    }
+  });
+
+  it('exposes the API on a node port only when the settings name one, every other Service is ClusterIP', () => {
+    for (const service of objects.filter((object) => object.kind === 'Service')) {
+      const spec = service.spec as { type?: string; ports: { nodePort?: number }[] };
+      if (service.metadata?.name === 'natter-api-service' && profile.api.nodePort !== undefined) {
+        expect(spec.type).toBe('NodePort');
+        expect(spec.ports[0]?.nodePort).toBe(profile.api.nodePort.port);
+      } else {
+        expect(spec.type ?? 'ClusterIP', service.metadata?.name).toBe('ClusterIP');
+      }
+    }
+  });
+
+  it('passes the log level, the CORS origin and the database storage of the settings', () => {
+    for (const workload of [API, LINK_PREVIEW, MIGRATION]) expect(env(templateNamed(objects, workload), 'LOG_LEVEL'), workload).toBe(profile.logLevel);
+    expect(env(templateNamed(objects, API), 'CORS_ORIGIN')).toBe(profile.api.corsOrigin);
+    const claim = (findObject(objects, 'StatefulSet', DATABASE).spec as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } }; storageClassName?: string } }[] }).volumeClaimTemplates[0]!;
+    expect(claim.spec.resources.requests.storage).toBe(profile.database.storage);
+    expect(claim.spec.storageClassName).toBe(profile.database.storageClassName);
+  });
+});
+
+describe('Argo CD Applications', () => {
+  const applications = synthesizeArgoCd(PROFILES, 'dist').map((file) => file.objects[0] as unknown as Manifest);
+  const specOf = (app: Manifest) => app.spec as { source: { repoURL: string; targetRevision: string; path: string; directory: { recurse: boolean } }; destination: { namespace: string } };
+
+  it('point each profile at its own directory of dist/, non-recursively, from its gitOps settings', () => {
+    PROFILES.forEach((profile: NatterProfile, index) => {
+      const spec = specOf(applications[index]!);
+      expect(applications[index]?.metadata?.name).toBe(`natter-${profile.name}`);
+      expect(spec.source.path).toBe(profile.outputDirectory === '.' ? 'dist' : `dist/${profile.outputDirectory}`);
+      expect(spec.source.directory.recurse).toBe(false);
+      expect(spec.source).toMatchObject({ repoURL: profile.gitOps.repoURL, targetRevision: profile.gitOps.targetRevision });
+      expect(spec.destination.namespace).toBe('natter-api');
+    });
+    expect(new Set(applications.map((app) => specOf(app).source.path)).size).toBe(PROFILES.length);
+  });
+
+  it('are valid Kubernetes objects', () => {
+    expect(validateManifests(applications)).toEqual({ errors: [], unknownKinds: ['argoproj.io/v1alpha1 Application'] });
   }, SCHEMA_TIMEOUT);
 });

@@ -1,0 +1,28 @@
+import { Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import type { ImagePullPolicy } from '@natter/constructs';
+import type { NatterProfile } from './profiles.js';
+import { millicores, type ResourceSettings } from './settings.js';
+
+/** Settings (plain data) turned into what the hardened constructs take. */
+
+/** The profile's pull policy (the settings hold the Kubernetes string the enum's values equal). */
+export function pullPolicy(profile: NatterProfile): ImagePullPolicy {
+  return profile.images.pullPolicy as ImagePullPolicy;
+}
+
+/** `256Mi` / `1Gi` as a cdk8s Size (rendered back exactly as written). */
+export function size(quantity: string): Size {
+  const amount = Number(quantity.slice(0, -2));
+  return quantity.endsWith('Gi') ? Size.gibibytes(amount) : Size.mebibytes(amount);
+}
+
+/** A workload's resource settings as the hardened constructs' props. */
+export function resourceProps(resources: ResourceSettings): { cpuRequest: Cpu; cpuLimit?: Cpu; memoryRequest: Size; memoryLimit: Size } {
+  return {
+    cpuRequest: Cpu.millis(millicores(resources.cpuRequest)),
+    ...(resources.cpuLimit === undefined ? {} : { cpuLimit: Cpu.millis(millicores(resources.cpuLimit)) }),
+    memoryRequest: size(resources.memoryRequest),
+    memoryLimit: size(resources.memoryLimit),
+  };
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod';
+
+/**
+ * The settings model: every value that may differ between environments, with its documentation
+ * and its default, in this one file. A profile is a `natter.<profile>.yaml` file next to
+ * `cdk8s.yaml` that sets only what differs from these defaults (charts/README.md, "Settings").
+ *
+ * Defaults are the secure, production-grade choice; a profile that weakens one (one replica, an
+ * image by tag, a node port) says so in its own file, where a reviewer sees it.
+ *
+ * Settings are plain data (strings, numbers, booleans), so a parsed profile validates again
+ * unchanged, serializes to YAML, and shows in a diff exactly as written.
+ */
+
+/**
+ * How pods join the Linkerd mesh, which decides the namespace's Pod Security Admission level:
+ * - `linkerd-cni` (default): the linkerd-cni DaemonSet sets up iptables on the node, the injector
+ *   adds only a restricted-compliant `linkerd-network-validator`, so the namespace ENFORCES
+ *   `restricted`.
+ * - `linkerd-init`: Linkerd's default install adds a `linkerd-init` container that runs as root
+ *   with NET_ADMIN and NET_RAW; baseline and restricted both reject it, so the namespace must
+ *   enforce `privileged` (audit and warn stay `restricted`, so anything else still shows up).
+ */
+export const MESH_MODES = ['linkerd-cni', 'linkerd-init'] as const;
+export type MeshMode = (typeof MESH_MODES)[number];
+
+/** The services' log levels (pino) that make sense in a cluster. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
+/** The ways into the cluster the chart can synthesize. */
+export const EDGE_KINDS = ['ingress-nginx'] as const;
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const MILLICORES = /^[1-9]\d*m$/;
+const BINARY_SIZE = /^[1-9]\d*(Mi|Gi)$/;
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+/** `[registry[:port]/]path[:tag][@sha256:<64 hex>]`, with at least a tag or a digest. */
+const IMAGE = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
+const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label such as ingress-nginx');
+
+const image = z
+  .string()
+  .regex(IMAGE, 'must be an image reference such as registry.example/name:1.2.3 or name@sha256:<64 hex>')
+  .refine((value) => !/:latest(@|$)/.test(value), 'must not use the tag latest: it moves under you')
+  .refine((value) => /@sha256:|:[\w][\w.-]*$/.test(value.replace(/^[^/]*:\d+\//, '')), 'must carry a tag or a digest');
+
+const cidr = z.string().refine(isCidr, 'must be a CIDR range such as 192.168.49.0/24 or fd00::/8');
+
+const origin = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash)');
+
+const labels = z.record(z.string().min(1), z.string());
+
+function replicas(defaultValue: number) {
+  return z.int().min(1).max(100).default(defaultValue).describe('Pods of the Deployment; 2 or more adds a PodDisruptionBudget and topology spread.');
+}
+
+interface ResourceDefaults {
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+function resources(defaults: ResourceDefaults) {
+  return z
+    .strictObject({
+      cpuRequest: z.string().regex(MILLICORES, 'must be millicores such as 100m').default(defaults.cpuRequest).describe('CPU the scheduler reserves.'),
+      cpuLimit: z.string().regex(MILLICORES, 'must be millicores such as 500m').optional().describe('CPU ceiling; unset means none (a limit throttles latency-sensitive work).'),
+      memoryRequest: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 256Mi').default(defaults.memoryRequest).describe('Memory the scheduler reserves.'),
+      memoryLimit: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 512Mi').default(defaults.memoryLimit).describe('Memory ceiling; the container is killed above it.'),
+    })
+    .prefault({})
+    .describe('Requests and limits of the workload\'s container.');
+}
+
+/** The model: one zod schema holds every setting's type, default, documentation and rules. */
+export const settingsSchema = z
+  .strictObject({
+    outputDirectory: z
+      .string()
+      .regex(/^(\.|[a-z0-9][a-z0-9-]*)$/, "must be '.' or one lower-case directory name")
+      .refine((value) => value !== 'argocd', "must not be 'argocd' (the Argo CD Applications live there)")
+      .optional()
+      .describe("Where under dist/ the profile's YAML goes; '.' is dist/ itself (what `kubectl apply -f dist/` deploys). Default: the profile's name."),
+    meshMode: z.enum(MESH_MODES).default('linkerd-cni').describe('linkerd-cni (namespace enforces restricted) or linkerd-init (needs privileged); see charts/README.md.'),
+    logLevel: z.enum(LOG_LEVELS).default('info').describe('LOG_LEVEL of the API, link-preview and the migration.'),
+    images: z
+      .strictObject({
+        natterApi: image.describe('The Natter API image (also runs the migration).'),
+        linkPreview: image.describe('The link-preview image.'),
+        postgres: image.describe('The official PostgreSQL image, Debian variant (handles a non-root UID).'),
+        pullPolicy: z.enum(IMAGE_PULL_POLICIES).default('IfNotPresent').describe('imagePullPolicy of every container.'),
+        requireDigest: z.boolean().default(true).describe('Refuse any image not pinned by digest (name@sha256:<64 hex>): a tag can be moved under you.'),
+      })
+      .describe('Container images; no default, every profile names its own.'),
+    api: z
+      .strictObject({
+        replicas: replicas(2),
+        resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
+        corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
+        nodePort: z
+          .strictObject({
+            port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
+            clientCidrs: z.array(cidr).min(1).describe('The only source ranges admitted through it under default-deny (kube-proxy may SNAT to the node address).'),
+          })
+          .optional()
+          .describe('Expose the API on a node port too (minikube); unset means ClusterIP behind the edge only.'),
+      })
+      .prefault({})
+      .describe('The Natter API Deployment.'),
+    linkPreview: z
+      .strictObject({
+        replicas: replicas(2),
+        resources: resources({ cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' }),
+      })
+      .prefault({})
+      .describe('The link-preview Deployment.'),
+    database: z
+      .strictObject({
+        storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA.'),
+        storageClassName: z.string().min(1).optional().describe("StorageClass of that claim; unset means the cluster's default."),
+        resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
+      })
+      .prefault({})
+      .describe('PostgreSQL.'),
+    migration: z
+      .strictObject({
+        resources: resources({ cpuRequest: '50m', memoryRequest: '128Mi', memoryLimit: '256Mi' }),
+      })
+      .prefault({})
+      .describe('The migration Job.'),
+    edge: z
+      .strictObject({
+        kind: z.enum(EDGE_KINDS).default('ingress-nginx').describe('How traffic enters the cluster.'),
+        host: dnsName.default('api.natter.local').describe('The public host name of the API (also in its Host allowlist).'),
+        tlsSecretName: dnsName.default('natter-tls').describe('The Secret (type kubernetes.io/tls) holding the certificate for host; created outside git.'),
+        ingressNginx: z
+          .strictObject({
+            className: dnsLabel.default('nginx').describe('ingressClassName of the Ingress.'),
+            controllerNamespace: dnsLabel.default('ingress-nginx').describe('Namespace of the controller pods.'),
+            controllerPodLabels: labels
+              .default({ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' })
+              .describe('Labels of the controller pods: the only in-cluster clients the API admits.'),
+            controllerServiceAccount: dnsLabel.default('ingress-nginx').describe("The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS."),
+          })
+          .prefault({})
+          .describe("ingress-nginx (used when kind is ingress-nginx); defaults match minikube's addon and the upstream manifests."),
+      })
+      .prefault({})
+      .describe('The way in from outside the cluster.'),
+    gitOps: z
+      .strictObject({
+        repoURL: z.url({ protocol: /^(https|ssh)$/ }).default('https://github.com/natter/natter-on-kubernetes.git').describe('Where Argo CD finds this repository.'),
+        targetRevision: z.string().min(1).default('main').describe('The branch, tag or commit Argo CD syncs.'),
+      })
+      .prefault({})
+      .describe('Argo CD.'),
+  })
+  .superRefine((settings, context) => {
+    if (settings.images.requireDigest) {
+      for (const field of ['natterApi', 'linkPreview', 'postgres'] as const) {
+        const value = settings.images[field];
+        if (!DIGEST.test(value)) {
+          context.addIssue({ code: 'custom', path: ['images', field], input: value, message: 'must be pinned by digest (name@sha256:<64 hex>) because images.requireDigest is true' });
+        }
+      }
+    }
+    for (const workload of ['api', 'linkPreview', 'database', 'migration'] as const) {
+      const { cpuRequest, cpuLimit, memoryRequest, memoryLimit } = settings[workload].resources;
+      if (cpuLimit !== undefined && millicores(cpuLimit) < millicores(cpuRequest)) {
+        context.addIssue({ code: 'custom', path: [workload, 'resources', 'cpuLimit'], input: cpuLimit, message: `must be at least cpuRequest (${cpuRequest})` });
+      }
+      if (mebibytes(memoryLimit) < mebibytes(memoryRequest)) {
+        context.addIssue({ code: 'custom', path: [workload, 'resources', 'memoryLimit'], input: memoryLimit, message: `must be at least memoryRequest (${memoryRequest})` });
+      }
+    }
+  });
+
+/** A profile's settings as written in its file (everything with a default may be left out). */
+export type NatterSettingsInput = z.input<typeof settingsSchema>;
+/** A profile's settings with every default filled in. */
+export type NatterSettings = z.output<typeof settingsSchema>;
+export type ResourceSettings = NatterSettings['api']['resources'];
+
+/** `100m` → 100. */
+export function millicores(quantity: string): number {
+  return Number(quantity.slice(0, -1));
+}
+
+/** `256Mi` → 256, `1Gi` → 1024. */
+export function mebibytes(quantity: string): number {
+  const amount = Number(quantity.slice(0, -2));
+  return quantity.endsWith('Gi') ? amount * 1024 : amount;
+}
+
+function isCidr(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  if (prefix === undefined || extra !== undefined || !/^\d{1,3}$/.test(prefix)) return false;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4) return v4.slice(1).every((octet) => Number(octet) <= 255) && Number(prefix) <= 32;
+  return /^[0-9a-f:]+$/i.test(address) && address.includes(':') && Number(prefix) <= 128;
+}

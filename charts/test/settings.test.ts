@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProfiles, parseProfile, profileFromSettings, selectProfiles, SettingsError } from '../src/profiles.js';
+import { PROFILES } from './natter-cluster.js';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const PINNED_IMAGES = `images:
+  natterApi: registry.example/natter-api@${DIGEST}
+  linkPreview: registry.example/natter-link-preview@${DIGEST}
+  postgres: registry.example/postgres@${DIGEST}
+`;
+
+/** The message `parseProfile` fails with for this YAML (after the pinned images). */
+function failure(yamlText: string, name = 'staging'): string {
+  try {
+    parseProfile(name, `${PINNED_IMAGES}${yamlText}`);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the profile to be rejected');
+}
+
+const directories: string[] = [];
+function directoryWith(files: Record<string, string>): string {
+  const directory = mkdtempSync(join(tmpdir(), 'natter-profiles-'));
+  directories.push(directory);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text);
+  return directory;
+}
+afterEach(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+describe('the settings model', () => {
+  it('has secure defaults: a profile that names only its images gets digests required, 2 replicas, no node port, no CORS, restricted mesh mode', () => {
+    const profile = parseProfile('staging', PINNED_IMAGES);
+    expect(profile).toMatchObject({
+      name: 'staging',
+      outputDirectory: 'staging',
+      meshMode: 'linkerd-cni',
+      logLevel: 'info',
+      images: { requireDigest: true, pullPolicy: 'IfNotPresent' },
+      api: { replicas: 2 },
+      linkPreview: { replicas: 2 },
+      edge: { kind: 'ingress-nginx', host: 'api.natter.local', tlsSecretName: 'natter-tls' },
+      gitOps: { targetRevision: 'main' },
+    });
+    expect(profile.api.corsOrigin).toBeUndefined();
+    expect(profile.api.nodePort).toBeUndefined();
+    expect(profile.database.storageClassName).toBeUndefined();
+    expect(profile.api.resources.cpuLimit).toBeUndefined();
+  });
+
+  it('refuses images by tag unless the profile says requireDigest: false, and never accepts latest or a bare name', () => {
+    expect(() => parseProfile('dev', 'images: {natterApi: natter-api:dev, linkPreview: lp:dev, postgres: postgres:16}')).toThrow(
+      /natter\.dev\.yaml: 3 invalid settings\n {2}images\.natterApi: must be pinned by digest .* got 'natter-api:dev'/,
+    );
+    expect(parseProfile('dev', 'images: {natterApi: natter-api:dev, linkPreview: lp:dev, postgres: postgres:16, requireDigest: false}').images.natterApi).toBe('natter-api:dev');
+    const loose = 'images: {natterApi: natter-api:latest, linkPreview: localhost:5000/lp, postgres: postgres:16, requireDigest: false}';
+    expect(() => parseProfile('dev', loose)).toThrow(/images\.natterApi: must not use the tag latest: it moves under you, got 'natter-api:latest'/);
+    expect(() => parseProfile('dev', loose)).toThrow(/images\.linkPreview: must carry a tag or a digest, got 'localhost:5000\/lp'/);
+  });
+
+  it('names each wrong field with what it received and what it accepts', () => {
+    const message = failure(`meshMode: istio
+api:
+  replica: 3
+  replicas: 0
+  nodePort: {port: 80, clientCidrs: []}
+  corsOrigin: https://app.example/
+linkPreview:
+  resources: {cpuRequest: 0.5, memoryLimit: 1G}
+edge:
+  host: API.example
+`);
+    expect(message.split('\n')).toEqual([
+      'natter.staging.yaml: 9 invalid settings',
+      "  meshMode: must be one of linkerd-cni, linkerd-init, got 'istio'",
+      '  api.replicas: must be >= 1, got 0',
+      '  api.corsOrigin: must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash), got \'https://app.example/\'',
+      '  api.nodePort.port: must be >= 30000, got 80',
+      '  api.nodePort.clientCidrs: must list at least 1, got an empty list',
+      '  api.replica: unknown setting (check the spelling against charts/src/settings.ts)',
+      '  linkPreview.resources.cpuRequest: must be a string, got 0.5',
+      "  linkPreview.resources.memoryLimit: must be a size in Mi or Gi such as 512Mi, got '1G'",
+      "  edge.host: must be a lower-case DNS name such as api.example.com, got 'API.example'",
+    ]);
+  });
+
+  it('checks rules between fields once each field is valid', () => {
+    expect(failure('database:\n  resources: {memoryRequest: 1Gi, memoryLimit: 512Mi, cpuRequest: 200m, cpuLimit: 100m}\n').split('\n')).toEqual([
+      'natter.staging.yaml: 2 invalid settings',
+      "  database.resources.cpuLimit: must be at least cpuRequest (200m), got '100m'",
+      "  database.resources.memoryLimit: must be at least memoryRequest (1Gi), got '512Mi'",
+    ]);
+  });
+
+  it('refuses CIDRs that are not CIDRs, and a missing image', () => {
+    expect(failure('api:\n  nodePort: {port: 30567, clientCidrs: [minikube, 10.0.0.0/33, 192.168.49.0/24]}\n')).toMatch(
+      /api\.nodePort\.clientCidrs\[0\]: must be a CIDR range .* got 'minikube'\n {2}api\.nodePort\.clientCidrs\[1\]: must be a CIDR range .* got '10\.0\.0\.0\/33'$/,
+    );
+    expect(() => parseProfile('staging', 'images: {natterApi: a:1, linkPreview: b:1}')).toThrow(/images\.postgres: is required \(string\)/);
+  });
+
+  it('reports YAML that does not parse with its line, and a file that is not a mapping', () => {
+    expect(() => parseProfile('staging', 'images:\n  natterApi: [a\n')).toThrow(/^natter\.staging\.yaml:3:1: not valid YAML: /);
+    expect(() => parseProfile('staging', 'api:\n  replicas: 1\napi:\n  replicas: 2\n')).toThrow(/natter\.staging\.yaml:3:1: not valid YAML: Map keys must be unique/);
+    expect(() => parseProfile('staging', '- images\n')).toThrow('natter.staging.yaml: must be a mapping of settings (such as "api:\\n  replicas: 2"), got a list');
+  });
+
+  it('refuses a profile name that cannot name an Argo CD Application or a directory', () => {
+    expect(() => profileFromSettings('Prod_2', {})).toThrow(/the profile name 'Prod_2' must be lower-case letters, digits and '-'/);
+  });
+
+  it('round-trips: a parsed profile validates again unchanged', () => {
+    for (const profile of PROFILES) {
+      const { name, outputDirectory, ...settings } = profile;
+      expect(profileFromSettings(name, { ...settings, outputDirectory })).toEqual(profile);
+    }
+  });
+});
+
+describe('loadProfiles', () => {
+  it('reads every natter.<profile>.yaml in the directory, in name order, and nothing else', () => {
+    const directory = directoryWith({
+      'natter.b.yaml': PINNED_IMAGES,
+      'natter.a.yaml': `${PINNED_IMAGES}outputDirectory: .\n`,
+      'natter.schema.json': '{}',
+      'cdk8s.yaml': 'app: x\n',
+    });
+    expect(loadProfiles(directory).map((profile) => [profile.name, profile.outputDirectory])).toEqual([['a', '.'], ['b', 'b']]);
+  });
+
+  it('fails when there is no profile, or when two profiles would write into one directory', () => {
+    expect(() => loadProfiles(directoryWith({}))).toThrow(/no profile file \(natter\.<profile>\.yaml\) found/);
+    const clash = directoryWith({ 'natter.a.yaml': `${PINNED_IMAGES}outputDirectory: b\n`, 'natter.b.yaml': PINNED_IMAGES });
+    expect(() => loadProfiles(clash)).toThrow("natter.b.yaml: outputDirectory 'b' is already used by natter.a.yaml; give each profile its own");
+  });
+
+  it('selects all profiles, or the one named, and names the existing ones for an unknown name', () => {
+    expect(selectProfiles(PROFILES, undefined)).toEqual(PROFILES);
+    const last = PROFILES.at(-1)!;
+    expect(selectProfiles(PROFILES, last.name)).toEqual([last]);
+    expect(() => selectProfiles(PROFILES, 'no-such-profile')).toThrow(
+      `no profile 'no-such-profile': the profiles are ${PROFILES.map((profile) => profile.name).join(', ')} (one natter.<profile>.yaml each)`,
+    );
+  });
+});
