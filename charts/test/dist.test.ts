@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadProfiles } from '../src/profiles.js';
 import { ARGOCD_DIRECTORY, CHART_FILE, synthesizeAll, synthesizeProfile } from '../src/synth.js';
 import { REPOSITORY_ROOT } from './natter-cluster.js';
-import { parseManifests } from './toolkit/manifest.js';
-import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
+import { findLiterals, findSecretMaterial, parseManifests } from '@natter/kube-check';
 
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 
