@@ -1,17 +1,34 @@
 // Synthesizes the Natter system into plain YAML: `npm run synth` (or `npx cdk8s --no-check-upgrade synth`).
 // Every natter.<profile>.yaml next to this file is one profile (charts/README.md, "Settings");
-// NATTER_PROFILE=<profile> writes that one only, unset writes all: each profile's chart into its
-// outputDirectory under dist/, its Argo CD Application into dist/argocd/. dist/ is always the
-// directory next to this file; CDK8S_OUTDIR (set by the cdk8s CLI) receives a copy.
+// `--profile <profile>` (or NATTER_PROFILE=<profile>) writes that one only, otherwise all: each
+// profile's chart into its outputDirectory under dist/, its Argo CD Application into dist/argocd/.
+// dist/ is always the directory next to this file; CDK8S_OUTDIR (set by the cdk8s CLI) gets a copy.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfiles, selectProfiles, SettingsError } from './charts/src/profiles.js';
 import { OUTPUT_ROOT, type RenderedFile, summarize, synthesizeAll } from './charts/src/synth.js';
+import { exitOnUsageError, parseCommandLine, UsageError } from './scripts/lib/command-line.js';
 
+const USAGE = 'usage: npm run synth [-- --profile <profile>] [--help]   (every natter.<profile>.yaml unless --profile or NATTER_PROFILE names one)';
 const started = performance.now();
 const root = dirname(fileURLToPath(import.meta.url));
-const requestedProfile = process.env.NATTER_PROFILE;
+const requestedProfile = (() => {
+  try {
+    const options = parseCommandLine(process.argv.slice(2), { profile: { type: 'string' }, help: { type: 'boolean', default: false } }, 'npm run synth');
+    if (options.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    const fromEnvironment = process.env.NATTER_PROFILE;
+    if (options.profile !== undefined && fromEnvironment !== undefined && options.profile !== fromEnvironment) {
+      throw new UsageError(`--profile ${options.profile} contradicts NATTER_PROFILE=${fromEnvironment}; give one of them`);
+    }
+    return options.profile ?? fromEnvironment;
+  } catch (error) {
+    return exitOnUsageError(error, 'npm run synth', USAGE);
+  }
+})();
 
 const files = (() => {
   try {

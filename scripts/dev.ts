@@ -18,7 +18,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
+import { exitOnUsageError, parseCommandLine, UsageError } from './lib/command-line.js';
+import { API_PASS_THROUGH, DECIDED_BY_DEV, LINK_PREVIEW_PASS_THROUGH, passThrough } from './lib/dev-settings.js';
 import { createLineFormatter } from './lib/log-format.js';
 import {
   apiEnvironment,
@@ -34,7 +35,7 @@ import {
 import { freePort, runToCompletion, startService, type ServiceProcess } from './lib/service-process.js';
 
 const LOOPBACK = '127.0.0.1';
-const USAGE = 'usage: npm run dev -- [--port <api port, default 4567>] [--host-name <extra allowed host name>]…';
+const USAGE = 'usage: npm run dev -- [--port <API port, default 4567>] [--host-name <extra allowed host name>]… [--help]   (service settings such as CORS_ORIGIN=… come from the environment: scripts/README.md)';
 
 interface Options {
   readonly port: number;
@@ -46,15 +47,15 @@ interface Options {
 const LOG_LEVELS = ['info', 'debug', 'trace'];
 
 function parseOptions(argv: readonly string[]): Options {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
+  const values = parseCommandLine(
+    argv,
+    {
       port: { type: 'string', default: '4567' },
       'host-name': { type: 'string', multiple: true, default: ['api.natter.local'] },
       help: { type: 'boolean', default: false },
     },
-    strict: true,
-  });
+    'npm run dev',
+  );
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -70,8 +71,6 @@ function parseOptions(argv: readonly string[]): Options {
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} for npm run dev, got "${logLevel}"`);
   return { port, hostNames: values['host-name'], logLevel };
 }
-
-class UsageError extends Error {}
 
 const format = createLineFormatter({ colour: process.stdout.isTTY === true, width: 12 });
 const forward = (service: string) => (line: string) => process.stdout.write(`${format(service, line)}\n`);
@@ -132,6 +131,10 @@ function walkthrough(base: string, options: Options): string {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   await ensurePortFree(options.port);
+  for (const [name, decision] of Object.entries(DECIDED_BY_DEV)) {
+    if (process.env[name] !== undefined) say(`ignoring ${name} from the environment: ${decision}`);
+  }
+  const corsOrigin = process.env['CORS_ORIGIN'];
   const secrets = await createSecretsDirectory('natter-dev-');
   const running: ServiceProcess[] = [];
   // Every child that has not exited, including one still starting up or migrating (not in `running`).
@@ -182,7 +185,11 @@ async function main(): Promise<void> {
     const linkPreview = await startService({
       name: 'link-preview',
       entry: ENTRIES.linkPreview,
-      env: { ...linkPreviewEnvironment({ port: previewPort, bindAddress: LOOPBACK, allowedHosts: loopbackHosts(previewPort), logLevel: options.logLevel }), NODE_ENV: 'development' },
+      env: {
+        ...linkPreviewEnvironment({ port: previewPort, bindAddress: LOOPBACK, allowedHosts: loopbackHosts(previewPort), logLevel: options.logLevel }),
+        ...passThrough(process.env, LINK_PREVIEW_PASS_THROUGH),
+        NODE_ENV: 'development',
+      },
       onLine: forward('link-preview'),
       onSpawn,
     });
@@ -202,7 +209,7 @@ async function main(): Promise<void> {
           database: database.connection,
           secrets,
           logLevel: options.logLevel,
-          extra: passThroughDatabaseEnvironment(),
+          extra: { ...passThroughDatabaseEnvironment(), ...passThrough(process.env, API_PASS_THROUGH) },
         })),
         NODE_ENV: 'development',
       },
@@ -217,6 +224,7 @@ async function main(): Promise<void> {
         '',
         'Natter is running on loopback:',
         `  API           ${base}   allowed Host headers: ${allowedHosts.join(', ')}`,
+        `  CORS          ${corsOrigin === undefined ? 'no browser origin allowed (set CORS_ORIGIN=https://… to allow one)' : `allows the browser origin ${corsOrigin}`}`,
         `  link-preview  ${linkPreview.url}   (called by the API; blocks non-public addresses)`,
         `  database      ${database.description}`,
         `  secrets       ${secrets.path} (dev HMAC key; removed on exit)`,
@@ -253,6 +261,7 @@ function passThroughDatabaseEnvironment(): Record<string, string> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof UsageError ? `${error.message}\n${USAGE}` : error);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  if (error instanceof UsageError) exitOnUsageError(error, 'npm run dev', USAGE);
+  console.error(error);
+  process.exit(1);
 });

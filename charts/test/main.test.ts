@@ -67,6 +67,28 @@ describe('npm run synth (main.ts)', { timeout: 120_000 }, () => {
     expect(readTree(join(repository, 'dist'))).toEqual({});
   });
 
+  it('takes the profile from --profile as from NATTER_PROFILE', async () => {
+    const [viaOption, viaEnvironment] = [scratch(), scratch()];
+    const name = loadProfiles(viaOption).at(-1)!.name;
+    expect((await npmRunSynth(viaOption, {}, ['--profile', name])).code).toBe(0);
+    expect((await npmRunSynth(viaEnvironment, { NATTER_PROFILE: name })).code).toBe(0);
+    expect(Object.keys(readTree(join(viaOption, 'dist'))).length).toBeGreaterThan(0);
+    expect(readTree(join(viaOption, 'dist'))).toEqual(readTree(join(viaEnvironment, 'dist')));
+  });
+
+  it.each([
+    [['--prot', 'x'], "npm run synth: unknown option '--prot'"],
+    [['-p', 'prod'], "npm run synth: unknown option '-p' (did you mean --profile?)"],
+    [['--profile'], "npm run synth: option '--profile' needs a value"],
+    [['prod'], "npm run synth: unexpected argument 'prod'"],
+  ])('refuses the command line %j with one line naming the mistake, then the usage, exit code 2', async (args, message) => {
+    const repository = scratch();
+    const result = await npmRunSynth(repository, {}, args);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr.split('\n')).toEqual([message, expect.stringMatching(/^usage: npm run synth \[-- --profile <profile>\]/), '']);
+    expect(readTree(join(repository, 'dist'))).toEqual({});
+  });
+
   it('refuses NATTER_MESH_MODE, which is no longer read, pointing at the profile file instead', async () => {
     const result = await npmRunSynth(scratch(), { NATTER_MESH_MODE: 'linkerd-init' });
     expect(result.code).toBe(2);

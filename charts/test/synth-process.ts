@@ -11,7 +11,7 @@ const run = promisify(execFile);
 /**
  * A throwaway copy of the repository's top level for running `npm run synth` or the cdk8s CLI
  * without touching the working tree: main.ts, cdk8s.yaml, package.json and the profile files are
- * copied (main.ts writes dist/ next to itself), the code and node_modules are symlinked.
+ * copied (main.ts writes dist/ next to itself), every other directory but the outputs is symlinked.
  */
 export interface ScratchRepository {
   readonly path: string;
@@ -22,7 +22,10 @@ export function scratchRepository(): ScratchRepository {
   const path = mkdtempSync(join(tmpdir(), 'natter-synth-'));
   const copied = ['main.ts', 'cdk8s.yaml', 'package.json', ...readdirSync(REPOSITORY_ROOT).filter((entry) => PROFILE_FILE.test(entry))];
   for (const file of copied) copyFileSync(join(REPOSITORY_ROOT, file), join(path, file));
-  for (const directory of ['node_modules', 'charts', 'imports']) symlinkSync(join(REPOSITORY_ROOT, directory), join(path, directory));
+  const outputs = new Set(['dist', 'cdk8s.out', '.git']);
+  for (const entry of readdirSync(REPOSITORY_ROOT, { withFileTypes: true })) {
+    if (entry.isDirectory() && !outputs.has(entry.name)) symlinkSync(join(REPOSITORY_ROOT, entry.name), join(path, entry.name));
+  }
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 

@@ -114,6 +114,7 @@ describe('npm run dev', () => {
       const port = await freePort();
       const dev = await startDev(['--port', String(port)]);
       expect(dev.apiUrl).toBe(`http://127.0.0.1:${port}`);
+      expect(dev.output()).toMatch(/^ {2}CORS +no browser origin allowed \(set CORS_ORIGIN=https:\/\/… to allow one\)$/m);
 
       for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `api.natter.local:${port}`]) {
         expect((await request(`${dev.apiUrl}/health`, { headers: { host } })).status, host).toBe(200);
@@ -186,6 +187,50 @@ describe('npm run dev', () => {
     const [code] = (await once(dev.child, 'close')) as [number | null];
     expect(code).toBe(2);
     expect(dev.output()).toContain('LOG_LEVEL must be one of info, debug, trace for npm run dev, got "warn"');
+  });
+
+  it.each([
+    [['--prot', '1234'], "npm run dev: unknown option '--prot' (did you mean --port?)"],
+    [['-p', '5000'], "npm run dev: unknown option '-p' (did you mean --port?)"],
+    [['--port'], "npm run dev: option '--port' needs a value"],
+    [['--port', 'http'], 'npm run dev: --port must be between 1 and 65535, got "http"'],
+  ])('when the command line is %j, then one line names the mistake, the usage follows, exit code 2, no stack trace', async (args, message) => {
+    const dev = spawnDev(args);
+    const [code] = (await once(dev.child, 'close')) as [number | null];
+    expect(code).toBe(2);
+    expect(dev.output().split('\n')).toEqual([message, expect.stringMatching(/^usage: npm run dev -- \[--port <API port, default 4567>\]/)]);
+  });
+
+  it('when run as `npm run dev --port N` (npm keeps --port), then it explains the -- separator and exits 2', async () => {
+    const child = spawn('npm', ['run', '-s', 'dev', '--port', '30568'], { cwd: REPO_ROOT, env: baseEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.push(child);
+    let output = '';
+    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(code).toBe(2);
+    expect(output).toContain("npm run dev: unexpected argument '30568' (npm kept --port for itself: put options after --, as in npm run dev -- --port 30568)\nusage: npm run dev -- ");
+    expect(output).not.toMatch(/^\s+at /m);
+  });
+
+  it('when CORS_ORIGIN is set, then dev prints it and the API answers that origin\'s preflight; settings dev decides itself are ignored with a notice', async () => {
+    const origin = 'https://localhost:9999';
+    const dev = await startDev(['--port', String(await freePort())], { CORS_ORIGIN: origin, ALLOWED_HOSTS: 'evil.example:80' });
+    expect(dev.output()).toMatch(new RegExp(`^ {2}CORS +allows the browser origin ${origin}$`, 'm'));
+    expect(dev.output()).toContain('ignoring ALLOWED_HOSTS from the environment: computed from --port and --host-name');
+    const preflight = (from: string) => request(`${dev.apiUrl}/users`, { method: 'OPTIONS', headers: { origin: from, 'access-control-request-method': 'POST' } });
+    const allowed = await preflight(origin);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(origin);
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    dev.child.kill('SIGTERM');
+    await once(dev.child, 'close');
+  });
+
+  it('when a link-preview setting is set, then it reaches link-preview (an invalid one stops the start, naming it)', async () => {
+    const dev = spawnDev(['--port', String(await freePort())], { PREVIEW_ALLOWED_PORTS: 'eighty' });
+    const [code] = (await once(dev.child, 'close')) as [number | null];
+    expect(code).toBe(1);
+    expect(dev.output()).toContain('PREVIEW_ALLOWED_PORTS');
   });
 
   it('when the port is taken, then it says so and exits 2 without starting anything', async () => {
