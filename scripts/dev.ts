@@ -21,18 +21,7 @@ import { createServer } from 'node:net';
 import { exitOnUsageError, parseCommandLine, UsageError } from './lib/command-line.js';
 import { API_PASS_THROUGH, DECIDED_BY_DEV, LINK_PREVIEW_PASS_THROUGH, passThrough } from './lib/dev-settings.js';
 import { createLineFormatter } from './lib/log-format.js';
-import {
-  apiEnvironment,
-  connectionFromUrl,
-  createSecretsDirectory,
-  ENTRIES,
-  linkPreviewEnvironment,
-  loopbackHosts,
-  migrationEnvironment,
-  type PostgresConnection,
-  type SecretsDirectory,
-} from './lib/natter-services.js';
-import { freePort, runToCompletion, startService, type ServiceProcess } from './lib/service-process.js';
+import { apiEnvironment, connectionFromUrl, createSecretsDirectory, ENTRIES, linkPreviewEnvironment, loopbackHosts, migrationEnvironment, type PostgresConnection, type SecretsDirectory, freePort, runToCompletion, startService, type ServiceProcess } from '@natter/process-harness';
 
 const LOOPBACK = '127.0.0.1';
 const USAGE = 'usage: npm run dev -- [--port <API port, default 4567>] [--host-name <extra allowed host name>]… [--help]   (service settings such as CORS_ORIGIN=… come from the environment: scripts/README.md)';

@@ -2,10 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleService, type BundleResult } from '../bundle.js';
-import { request } from '../lib/http.js';
-import { linkPreviewEnvironment } from '../lib/natter-services.js';
-import { freePort, startService, type ServiceProcess } from '../lib/service-process.js';
-import { startCountingServer, temporaryDirectory, type CountingServer } from './support/fixtures.js';
+import { request, linkPreviewEnvironment, freePort, startService, type ServiceProcess, startCountingServer, type CountingServer } from '@natter/process-harness';
+import { temporaryDirectory } from './support/fixtures.js';
 
 describe('the link-preview production bundle', () => {
   let outDir: { path: string; remove(): Promise<void> };

@@ -3,9 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleService, type BundleResult } from '../bundle.js';
-import { request } from '../lib/http.js';
-import { apiEnvironment, connectionFromUrl, createSecretsDirectory, migrationEnvironment, type PostgresConnection, type SecretsDirectory } from '../lib/natter-services.js';
-import { baseEnvironment, freePort, runToCompletion, startService, type ServiceProcess } from '../lib/service-process.js';
+import { request, apiEnvironment, connectionFromUrl, createSecretsDirectory, migrationEnvironment, type PostgresConnection, type SecretsDirectory, baseEnvironment, freePort, runToCompletion, startService, type ServiceProcess } from '@natter/process-harness';
 import { temporaryDirectory } from './support/fixtures.js';
 import { asSuperuser, SUPERUSER_URL } from './support/postgres.js';
 

@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../bundle.js';
-import { request } from '../lib/http.js';
-import { connectionFromUrl, createSecretsDirectory, ENTRIES, migrationEnvironment } from '../lib/natter-services.js';
-import { baseEnvironment, freePort, nodeArguments, runToCompletion } from '../lib/service-process.js';
+import { request, connectionFromUrl, createSecretsDirectory, ENTRIES, migrationEnvironment, baseEnvironment, freePort, nodeArguments, runToCompletion } from '@natter/process-harness';
 import { asSuperuser, SUPERUSER_URL } from './support/postgres.js';
 
 interface DevRun {

@@ -3,9 +3,7 @@ import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } fr
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
-import { request } from '../lib/http.js';
-import { apiEnvironment, linkPreviewEnvironment, type SecretsDirectory } from '../lib/natter-services.js';
-import { freePort, startService, type ServiceProcess } from '../lib/service-process.js';
+import { request, apiEnvironment, linkPreviewEnvironment, type SecretsDirectory, freePort, startService, type ServiceProcess } from '@natter/process-harness';
 import { copyParts, execForm, parseDockerfile, type Stage } from './support/dockerfile.js';
 import { DockerIgnore } from './support/dockerignore.js';
 import { emulateBuildStage } from './support/emulated-build.js';

@@ -9,8 +9,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { request } from '../../../scripts/lib/http.js';
-import { baseEnvironment, startService } from '../../../scripts/lib/service-process.js';
+import { request, baseEnvironment, startService } from '@natter/process-harness';
 
 export interface PreviewStub {
   /** Base URL to give the API as LINK_PREVIEW_URL. */

@@ -12,15 +12,7 @@
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  apiEnvironment,
-  createSecretsDirectory,
-  ENTRIES,
-  loopbackHosts,
-  type PostgresConnection,
-} from '../../../scripts/lib/natter-services.js';
-import { request } from '../../../scripts/lib/http.js';
-import { baseEnvironment, freePort, startService, type ServiceProcess } from '../../../scripts/lib/service-process.js';
+import { apiEnvironment, createSecretsDirectory, ENTRIES, loopbackHosts, type PostgresConnection, request, baseEnvironment, freePort, startService, type ServiceProcess } from '@natter/process-harness';
 import { runLoad, type LoadFigures } from './load.js';
 import { startPreviewStub } from './preview-stub.js';
 import { FLOOR_SCENARIO, formatReport, type Measurement } from './report.js';

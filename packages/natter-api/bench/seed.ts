@@ -1,6 +1,6 @@
 /** Creates the benchmark's user, session, space and messages through the API itself. */
 import { randomBytes } from 'node:crypto';
-import { basicAuth, request } from '../../../scripts/lib/http.js';
+import { basicAuth, request } from '@natter/process-harness';
 
 export interface BenchIdentity {
   readonly username: string;

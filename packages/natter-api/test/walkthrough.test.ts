@@ -6,16 +6,7 @@
  * as in production, shows the same link being refused while the message is still served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, request, type HttpResponse } from '../../../scripts/lib/http.js';
-import {
-  apiEnvironment,
-  createSecretsDirectory,
-  ENTRIES,
-  linkPreviewEnvironment,
-  type SecretsDirectory,
-} from '../../../scripts/lib/natter-services.js';
-import { freePort, startService, type ServiceProcess } from '../../../scripts/lib/service-process.js';
-import { startCountingServer, type CountingServer } from '../../../scripts/test/support/fixtures.js';
+import { basicAuth, request, type HttpResponse, apiEnvironment, createSecretsDirectory, ENTRIES, linkPreviewEnvironment, type SecretsDirectory, freePort, startService, type ServiceProcess, startCountingServer, type CountingServer } from '@natter/process-harness';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/database.js';
 
 const FIXTURE_PAGE = `<!doctype html>

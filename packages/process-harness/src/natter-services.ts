@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseEnvironment } from './service-process.js';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** This file is packages/process-harness/src/natter-services.ts. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export const ENTRIES = {
   api: join(REPO_ROOT, 'packages/natter-api/src/server.ts'),

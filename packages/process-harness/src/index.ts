@@ -1,0 +1,18 @@
+export { startCountingServer, type CountingServer } from './counting-server.js';
+export { basicAuth, request, type HttpRequestOptions, type HttpResponse } from './http.js';
+export {
+  apiEnvironment,
+  connectionFromUrl,
+  createSecretsDirectory,
+  ENTRIES,
+  generateHmacKey,
+  linkPreviewEnvironment,
+  loopbackHosts,
+  migrationEnvironment,
+  type ApiEnvironmentOptions,
+  type ListenOptions,
+  type MigrationEnvironmentOptions,
+  type PostgresConnection,
+  type SecretsDirectory,
+} from './natter-services.js';
+export { baseEnvironment, freePort, nodeArguments, runToCompletion, startService, type ServiceProcess, type StartOptions } from './service-process.js';
