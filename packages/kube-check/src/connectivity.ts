@@ -63,6 +63,7 @@ const DECOY_PORT = 9;
 /** kubeadm's default Service address of the API server; policies see the endpoint, so this is only a stand-in. */
 const KUBERNETES_API_ADDRESS = '10.96.0.1';
 const KUBERNETES_API_PORTS = [443, 6443];
+const STANDING_PEERS = new Set(['peer:internet', 'peer:kubernetes-api', 'peer:other-namespaces']);
 const PUBLIC_ADDRESSES = ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'];
 
 export function formatPorts(ports: readonly FlowPort[]): string {
@@ -121,7 +122,10 @@ export function computeConnectivity(objects: readonly Manifest[]): Connectivity 
       flows.push({ from, to, ports: shown, layer, refusedByLinkerd });
     }
   }
-  return { peers: peers.filter((peer) => peer.kind === 'workload' || flows.some((flow) => flow.from === peer || flow.to === peer)), flows, evaluator, linkerd };
+  // Peers the policies name are shown when a flow reaches them; the standing ones (internet, the
+  // Kubernetes API, other namespaces) always, so a closed door is visible too.
+  const shown = peers.filter((peer) => peer.kind === 'workload' || STANDING_PEERS.has(peer.id) || flows.some((flow) => flow.from === peer || flow.to === peer));
+  return { peers: shown, flows, evaluator, linkerd };
 }
 
 function allowedPorts(evaluator: NetworkPolicyEvaluator, from: Peer, to: Peer, probes: readonly FlowPort[]): FlowPort[] {

@@ -29,3 +29,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   const rank = (found: Finding): number => (found.severity === 'FAIL' ? 0 : 1);
   return [...findings].sort((a, b) => rank(a) - rank(b) || a.object.localeCompare(b.object) || a.field.localeCompare(b.field) || a.message.localeCompare(b.message));
 }
+
+export function countBySeverity(findings: readonly Finding[]): { fail: number; warn: number } {
+  return { fail: findings.filter((found) => found.severity === 'FAIL').length, warn: findings.filter((found) => found.severity === 'WARN').length };
+}

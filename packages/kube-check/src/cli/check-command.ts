@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { type CrdCatalog, emptyCrdCatalog, readCrdDirectory } from '../crd-schema.js';
 import { parseKubeVersion } from '../kube-version.js';
 import type { LinkerdMode } from '../linkerd.js';
-import { type Finding, formatFinding } from '../checks/finding.js';
+import { type Finding, countBySeverity, formatFinding } from '../checks/finding.js';
 import { type ManifestSet, manifestDirectories, nameSets, readManifestSet } from '../checks/load.js';
 import { type CheckResult, runChecks } from '../checks/run-checks.js';
 import { type CliIo, EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError } from './usage.js';
@@ -96,10 +96,6 @@ export function checkSets(invocation: CheckInvocation, cwd: string): CheckedSet[
     });
     return { set, result, findings: [...set.problems, ...result.findings] };
   });
-}
-
-export function countBySeverity(findings: readonly Finding[]): { fail: number; warn: number } {
-  return { fail: findings.filter((found) => found.severity === 'FAIL').length, warn: findings.filter((found) => found.severity === 'WARN').length };
 }
 
 /** `npm run check`: returns the exit code. */
