@@ -1,6 +1,7 @@
 import type { INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
 import { cidrContains, parseAddress } from './cidr.js';
 import type { LabelSelector, Labels } from './labels.js';
+import { LINKERD_PROXY_PORTS } from './linkerd.js';
 import { type LinkerdPolicy, linkerdPolicyOf } from './linkerd-policy.js';
 import { type Manifest, type PodTemplate, namespaceOf, objectId, podTemplates } from './manifest.js';
 import { type Endpoint, type NamespaceInfo, NetworkPolicyEvaluator, type PodEndpoint, type Protocol, namespacesOf } from './network-policy.js';
@@ -42,6 +43,8 @@ export interface Flow {
   readonly from: Peer;
   readonly to: Peer;
   readonly ports: readonly FlowPort[];
+  /** Every allowed port, the proxy's own included (a meshed client reaches any meshed port through 4143). */
+  readonly allPorts: readonly FlowPort[];
   /** L7: Linkerd authorizes the client's mesh identity on every port; L4: NetworkPolicy (and IP) only. */
   readonly layer: FlowLayer;
   /** Ports the NetworkPolicies open but Linkerd refuses (the two layers disagree). */
@@ -57,7 +60,7 @@ export interface Connectivity {
 
 /** Linkerd's proxy ports: inbound (4143) and admin (4191). Meshed traffic arrives on 4143. */
 export const LINKERD_INBOUND_PORT = 4143;
-const PROXY_PORTS = new Set([LINKERD_INBOUND_PORT, 4191]);
+export const PROXY_PORTS = LINKERD_PROXY_PORTS;
 /** A port nobody names: when it is allowed, every port is. */
 const DECOY_PORT = 9;
 /** kubeadm's default Service address of the API server; policies see the endpoint, so this is only a stand-in. */
@@ -116,10 +119,11 @@ export function computeConnectivity(objects: readonly Manifest[]): Connectivity 
       const shown = to.meshed && ports.some((port) => port.port === undefined || !PROXY_PORTS.has(port.port))
         ? ports.filter((port) => port.port === undefined || !PROXY_PORTS.has(port.port))
         : ports;
-      const verdicts = shown.map((port) => ({ port, verdict: linkerd.authorize(from, to, port) }));
+      // The proxy's own ports carry meshed traffic to the application ports; Linkerd authorizes per application port.
+      const verdicts = shown.filter((port) => port.port === undefined || !PROXY_PORTS.has(port.port)).map((port) => ({ port, verdict: linkerd.authorize(from, to, port) }));
       const refusedByLinkerd = verdicts.filter(({ verdict }) => verdict === 'refused').map(({ port }) => port);
       const layer: FlowLayer = verdicts.length > 0 && verdicts.every(({ verdict }) => verdict === 'identity') ? 'L7' : 'L4';
-      flows.push({ from, to, ports: shown, layer, refusedByLinkerd });
+      flows.push({ from, to, ports: shown, allPorts: ports, layer, refusedByLinkerd });
     }
   }
   // Peers the policies name are shown when a flow reaches them; the standing ones (internet, the

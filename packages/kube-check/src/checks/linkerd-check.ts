@@ -1,13 +1,11 @@
 import { type Connectivity, LINKERD_INBOUND_PORT, type Peer, formatPorts } from '../connectivity.js';
-import { isPortSkipped } from '../linkerd.js';
+import { LINKERD_PROXY_PORTS as PROXY_PORTS, isPortSkipped } from '../linkerd.js';
 import type { Manifest } from '../manifest.js';
 import type { TargetVersion } from '../kube-version.js';
 import { type Finding, finding } from './finding.js';
 
 const NATIVE_SIDECAR_ANNOTATION = 'config.alpha.linkerd.io/proxy-enable-native-sidecar';
 const NATIVE_SIDECAR_SINCE = 29;
-/** The proxy's own ports: never application ports. */
-const PROXY_PORTS = new Set([4143, 4190, 4191]);
 
 /**
  * Linkerd, for every meshed workload: no application port bypasses the proxy (inbound, or outbound
