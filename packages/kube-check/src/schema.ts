@@ -80,9 +80,14 @@ export function schemaProblems(objects: readonly Manifest[]): SchemaProblems {
   return { problems, unknownKinds: [...unknownKinds].sort() };
 }
 
-/** kubernetes-models has a module per built-in kind; custom groups (dots, no `k8s.io`) never do. */
+/**
+ * Only well-formed apiVersion/kind pairs are looked up as kubernetes-models modules: the module path
+ * is built from the input, so a group like `..` must never reach `require`.
+ */
 function hasBuiltInSchema(object: Manifest): boolean {
-  return typeof object.apiVersion === 'string' && typeof object.kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(object.kind) && /^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(object.apiVersion);
+  const group = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
+  return typeof object.apiVersion === 'string' && typeof object.kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(object.kind) &&
+    new RegExp(`^(${group}/)?v[0-9]+[a-z0-9]*$`).test(object.apiVersion);
 }
 
 // ---- unknown fields -------------------------------------------------------------------------

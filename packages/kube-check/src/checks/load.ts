@@ -66,7 +66,8 @@ export function manifestDirectories(root: string): string[] {
 export function nameSets(sets: readonly ManifestSet[], repositoryRoot: string): ManifestSet[] {
   const applications = sets.flatMap((set) => set.objects).filter((object) => object.kind === 'Application' && object.apiVersion.startsWith('argoproj.io/'));
   return sets.map((set) => {
-    const path = relative(repositoryRoot, set.directory) || '.';
+    const inside = relative(repositoryRoot, set.directory);
+    const path = inside.startsWith('..') ? set.directory : inside || '.';
     const application = applications.find((candidate) => ((candidate.spec as { source?: { path?: string } } | undefined)?.source?.path ?? '').replace(/\/$/, '') === path);
     return { ...set, name: application?.metadata?.name ? `${application.metadata.name} (${path})` : path };
   });
