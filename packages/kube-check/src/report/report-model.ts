@@ -17,7 +17,7 @@ export interface ReportModel {
 /** The workload table's columns: heading and cell text, shared by the HTML and the Markdown. */
 export const WORKLOAD_COLUMNS: readonly { readonly heading: string; readonly cell: (workload: WorkloadSummary) => string }[] = [
   { heading: 'workload', cell: (workload) => `${workload.name} (${workload.kind})` },
-  { heading: 'image', cell: (workload) => workload.images.map((image) => `${image.image}${image.pinned ? '' : ' (not pinned by digest)'}`).join('; ') },
+  { heading: 'image', cell: (workload) => workload.images.map((image) => `${image.image}${!image.pinned ? ' (not pinned by digest)' : /@sha256:0{64}$/.test(image.image) ? ' (placeholder digest)' : ''}`).join('; ') },
   { heading: 'user', cell: (workload) => workload.user },
   { heading: 'capabilities', cell: (workload) => [
     ...workload.addedCapabilities.map((capability) => `adds ${capability}`),
