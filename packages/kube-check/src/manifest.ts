@@ -25,6 +25,12 @@ export interface PodTemplate {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly spec: IPodSpec;
+  /** Where the template sits in its owner (`spec.template`, `spec.jobTemplate.spec.template`; `''` for a Pod). */
+  readonly templatePath: string;
+  /** Where the pod spec sits in its owner, for field paths in messages (`spec.template.spec`). */
+  readonly specPath: string;
+  /** The owning object itself. */
+  readonly source: Manifest;
 }
 
 /** The namespace an object lands in when it names none. */
@@ -44,31 +50,33 @@ interface TemplateLike {
   spec?: IPodSpec;
 }
 
-function templateOf(object: Manifest): TemplateLike | undefined {
-  const spec = object.spec as Record<string, unknown> | undefined;
-  switch (object.kind) {
-    case 'Pod':
-      return { metadata: object.metadata, spec: object.spec as IPodSpec };
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'ReplicationController':
-    case 'Job':
-      return spec?.template as TemplateLike | undefined;
-    case 'CronJob':
-      return ((spec?.jobTemplate as { spec?: { template?: TemplateLike } } | undefined)?.spec?.template);
-    default:
-      return undefined;
-  }
+const TEMPLATE_PATHS: Readonly<Record<string, string>> = {
+  Pod: '',
+  Deployment: 'spec.template',
+  StatefulSet: 'spec.template',
+  DaemonSet: 'spec.template',
+  ReplicaSet: 'spec.template',
+  ReplicationController: 'spec.template',
+  Job: 'spec.template',
+  CronJob: 'spec.jobTemplate.spec.template',
+};
+
+function templateOf(object: Manifest): { template: TemplateLike; path: string } | undefined {
+  const path = TEMPLATE_PATHS[object.kind];
+  if (path === undefined) return undefined;
+  if (path === '') return { template: { metadata: object.metadata, spec: object.spec as IPodSpec }, path };
+  let template: unknown = object;
+  for (const key of path.split('.')) template = (template as Record<string, unknown> | undefined)?.[key];
+  return template && typeof template === 'object' ? { template: template as TemplateLike, path } : undefined;
 }
 
 /** Every pod template of every workload kind Kubernetes knows (Pod, Deployment, …, CronJob). */
 export function podTemplates(objects: readonly Manifest[]): PodTemplate[] {
   const templates: PodTemplate[] = [];
   for (const object of objects) {
-    const template = templateOf(object);
-    if (!template) continue;
+    const found = templateOf(object);
+    if (!found) continue;
+    const { template, path } = found;
     templates.push({
       owner: objectId(object),
       ownerKind: object.kind,
@@ -76,7 +84,11 @@ export function podTemplates(objects: readonly Manifest[]): PodTemplate[] {
       namespace: namespaceOf(object),
       labels: template.metadata?.labels ?? {},
       annotations: template.metadata?.annotations ?? {},
-      spec: template.spec ?? { containers: [] },
+      // Malformed input (no containers list) still yields a template the checkers can walk.
+      spec: { ...template.spec, containers: template.spec?.containers ?? [] },
+      templatePath: path,
+      specPath: path === '' ? 'spec' : `${path}.spec`,
+      source: object,
     });
   }
   return templates;

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { type Manifest, objectId, podTemplates } from './manifest.js';
+import { type Problem, pointerToField, problemText } from './problem.js';
 
 /**
  * Schema validation of synthesized objects against the Kubernetes OpenAPI schema as packaged by
@@ -45,11 +46,23 @@ export interface SchemaReport {
 
 /** Validates every object; objects of kinds without a model are listed, not silently passed. */
 export function validateManifests(objects: readonly Manifest[]): SchemaReport {
-  const errors: string[] = [];
+  const report = schemaProblems(objects);
+  return { errors: report.problems.map(problemText), unknownKinds: report.unknownKinds };
+}
+
+export interface SchemaProblems {
+  readonly problems: Problem[];
+  /** `apiVersion kind` pairs kubernetes-models has no schema for. */
+  readonly unknownKinds: string[];
+}
+
+/** {@link validateManifests} with the failing field of each problem kept apart from its message. */
+export function schemaProblems(objects: readonly Manifest[]): SchemaProblems {
+  const problems: Problem[] = [];
   const unknownKinds = new Set<string>();
   const known: Manifest[] = [];
   for (const object of objects) {
-    const Model = loadModel(modelLocation(object.apiVersion, object.kind));
+    const Model = hasBuiltInSchema(object) ? loadModel(modelLocation(object.apiVersion, object.kind)) : undefined;
     if (!Model) {
       unknownKinds.add(`${object.apiVersion} ${object.kind}`);
       continue;
@@ -59,12 +72,22 @@ export function validateManifests(objects: readonly Manifest[]): SchemaReport {
       new Model(object).validate();
     } catch (error) {
       const details = (error as { errors?: { instancePath: string; message?: string }[] }).errors;
-      const messages = details?.map((detail) => `${detail.instancePath || '/'} ${detail.message ?? ''}`) ?? [String(error)];
-      errors.push(...messages.map((message) => `${objectId(object)}: ${message}`));
+      const found = details?.map((detail) => ({ field: pointerToField(detail.instancePath), message: `${detail.instancePath || '/'} ${detail.message ?? ''}` })) ?? [{ field: '-', message: String(error) }];
+      problems.push(...found.map((problem) => ({ object: objectId(object), ...problem })));
     }
   }
-  errors.push(...unknownFields(known), ...objects.flatMap(lintObject));
-  return { errors, unknownKinds: [...unknownKinds].sort() };
+  problems.push(...unknownFields(known), ...objects.flatMap(lintProblems));
+  return { problems, unknownKinds: [...unknownKinds].sort() };
+}
+
+/**
+ * Only well-formed apiVersion/kind pairs are looked up as kubernetes-models modules: the module path
+ * is built from the input, so a group like `..` must never reach `require`.
+ */
+function hasBuiltInSchema(object: Manifest): boolean {
+  const group = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
+  return typeof object.apiVersion === 'string' && typeof object.kind === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(object.kind) &&
+    new RegExp(`^(${group}/)?v[0-9]+[a-z0-9]*$`).test(object.apiVersion);
 }
 
 // ---- unknown fields -------------------------------------------------------------------------
@@ -122,17 +145,17 @@ function typesFor(objects: readonly Manifest[]): { checker: ts.TypeChecker; type
   return cachedChecker;
 }
 
-function unknownFields(objects: readonly Manifest[]): string[] {
+function unknownFields(objects: readonly Manifest[]): Problem[] {
   if (objects.length === 0) return [];
   const { checker, types } = typesFor(objects);
-  const out: string[] = [];
+  const out: Problem[] = [];
   for (const object of objects) {
     const type = types.get(`${object.apiVersion}|${object.kind}`);
     if (!type || type.flags & ts.TypeFlags.Any) {
-      out.push(`${objectId(object)}: no type declaration to check fields against`);
+      out.push({ object: objectId(object), field: '-', message: 'no type declaration to check fields against' });
       continue;
     }
-    walkFields(checker, object, type, '', (path) => out.push(`${objectId(object)}: unknown field ${path}`));
+    walkFields(checker, object, type, '', (path) => out.push({ object: objectId(object), field: path.slice(1), message: `unknown field ${path}` }));
   }
   return out;
 }
@@ -176,55 +199,73 @@ function portInRange(port: unknown, min = 1): boolean {
 
 /** Checks the OpenAPI schema cannot express: names, images, port ranges, duplicate names. */
 export function lintObject(object: Manifest): string[] {
+  return lintProblems(object).map(problemText);
+}
+
+/** {@link lintObject} with the field of each problem. */
+export function lintProblems(object: Manifest): Problem[] {
   const id = objectId(object);
-  const out: string[] = [];
+  const out: Problem[] = [];
+  const add = (field: string, message: string): void => {
+    out.push({ object: id, field, message });
+  };
   const name = object.metadata?.name;
-  if (!name) out.push(`${id}: metadata.name is missing`);
+  if (!name) add('metadata.name', 'metadata.name is missing');
   else if (LABEL_NAMED_KINDS.has(object.kind) ? !DNS_LABEL.test(name) || name.length > 63 : !DNS_SUBDOMAIN.test(name) || name.length > 253) {
-    out.push(`${id}: metadata.name ${JSON.stringify(name)} is not a valid ${LABEL_NAMED_KINDS.has(object.kind) ? 'DNS label' : 'DNS subdomain'}`);
+    add('metadata.name', `metadata.name ${JSON.stringify(name)} is not a valid ${LABEL_NAMED_KINDS.has(object.kind) ? 'DNS label' : 'DNS subdomain'}`);
   }
   for (const template of podTemplates([object])) {
-    const containers = [...(template.spec.initContainers ?? []), ...template.spec.containers];
-    if (template.spec.containers.length === 0) out.push(`${id}: pod template has no containers`);
+    const at = template.specPath;
+    const containers = [
+      ...(template.spec.initContainers ?? []).map((container) => ({ container, path: `${at}.initContainers[${container.name}]` })),
+      ...template.spec.containers.map((container) => ({ container, path: `${at}.containers[${container.name}]` })),
+    ];
+    if (template.spec.containers.length === 0) add(`${at}.containers`, 'pod template has no containers');
     const seen = new Set<string>();
-    for (const container of containers) {
-      if (seen.has(container.name)) out.push(`${id}: duplicate container name ${container.name}`);
+    for (const { container, path } of containers) {
+      if (seen.has(container.name)) add(path, `duplicate container name ${container.name}`);
       seen.add(container.name);
-      if (!container.image || container.image.trim() === '') out.push(`${id}: container ${container.name} has no image`);
+      if (!container.image || container.image.trim() === '') add(`${path}.image`, `container ${container.name} has no image`);
       for (const port of container.ports ?? []) {
-        if (!portInRange(port.containerPort)) out.push(`${id}: container ${container.name} containerPort ${port.containerPort} out of range 1-65535`);
-        if (port.hostPort !== undefined && !portInRange(port.hostPort, 0)) out.push(`${id}: container ${container.name} hostPort ${port.hostPort} out of range`);
-        if (port.name !== undefined && (port.name.length > 15 || !PORT_NAME.test(port.name))) out.push(`${id}: container ${container.name} port name ${JSON.stringify(port.name)} is not an IANA service name`);
+        const portPath = `${path}.ports[${port.name ?? port.containerPort}]`;
+        if (!portInRange(port.containerPort)) add(`${portPath}.containerPort`, `container ${container.name} containerPort ${port.containerPort} out of range 1-65535`);
+        if (port.hostPort !== undefined && !portInRange(port.hostPort, 0)) add(`${portPath}.hostPort`, `container ${container.name} hostPort ${port.hostPort} out of range`);
+        if (port.name !== undefined && (port.name.length > 15 || !PORT_NAME.test(port.name))) add(`${portPath}.name`, `container ${container.name} port name ${JSON.stringify(port.name)} is not an IANA service name`);
       }
       for (const probeName of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
         const probe = container[probeName];
         const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port;
-        if (typeof port === 'number' && !portInRange(port)) out.push(`${id}: container ${container.name} ${probeName} port ${port} out of range`);
+        if (typeof port === 'number' && !portInRange(port)) add(`${path}.${probeName}`, `container ${container.name} ${probeName} port ${port} out of range`);
       }
     }
   }
   if (object.kind === 'Service') {
     const spec = (object.spec ?? {}) as { ports?: { port?: unknown; targetPort?: unknown; nodePort?: unknown; name?: string }[]; type?: string };
-    for (const port of spec.ports ?? []) {
-      if (!portInRange(port.port)) out.push(`${id}: port ${String(port.port)} out of range 1-65535`);
-      if (typeof port.targetPort === 'number' && !portInRange(port.targetPort)) out.push(`${id}: targetPort ${port.targetPort} out of range`);
-      if (typeof port.targetPort === 'string' && !PORT_NAME.test(port.targetPort)) out.push(`${id}: targetPort ${JSON.stringify(port.targetPort)} is not a port name`);
+    (spec.ports ?? []).forEach((port, index) => {
+      const at = `spec.ports[${index}]`;
+      if (!portInRange(port.port)) add(`${at}.port`, `port ${String(port.port)} out of range 1-65535`);
+      if (typeof port.targetPort === 'number' && !portInRange(port.targetPort)) add(`${at}.targetPort`, `targetPort ${port.targetPort} out of range`);
+      if (typeof port.targetPort === 'string' && !PORT_NAME.test(port.targetPort)) add(`${at}.targetPort`, `targetPort ${JSON.stringify(port.targetPort)} is not a port name`);
       if (port.nodePort !== undefined) {
-        if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') out.push(`${id}: nodePort set on a ${spec.type ?? 'ClusterIP'} Service`);
+        if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') add(`${at}.nodePort`, `nodePort set on a ${spec.type ?? 'ClusterIP'} Service`);
         // The API server's default --service-node-port-range.
-        else if (typeof port.nodePort !== 'number' || port.nodePort < 30000 || port.nodePort > 32767) out.push(`${id}: nodePort ${String(port.nodePort)} outside 30000-32767`);
+        else if (typeof port.nodePort !== 'number' || port.nodePort < 30000 || port.nodePort > 32767) add(`${at}.nodePort`, `nodePort ${String(port.nodePort)} outside 30000-32767`);
       }
-    }
+    });
   }
   if (object.kind === 'NetworkPolicy') {
-    const spec = (object.spec ?? {}) as { ingress?: { ports?: { port?: unknown; endPort?: number }[] }[]; egress?: { ports?: { port?: unknown; endPort?: number }[] }[] };
-    for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? [])]) {
-      for (const port of rule.ports ?? []) {
-        if (typeof port.port === 'number' && !portInRange(port.port)) out.push(`${id}: policy port ${port.port} out of range`);
-        if (port.endPort !== undefined && (typeof port.port !== 'number' || port.endPort < port.port || !portInRange(port.endPort))) {
-          out.push(`${id}: endPort ${port.endPort} needs a numeric port <= endPort <= 65535`);
-        }
-      }
+    type Rule = { ports?: { port?: unknown; endPort?: number }[] };
+    const spec = (object.spec ?? {}) as { ingress?: Rule[]; egress?: Rule[] };
+    for (const direction of ['ingress', 'egress'] as const) {
+      (spec[direction] ?? []).forEach((rule, ruleIndex) => {
+        (rule.ports ?? []).forEach((port, portIndex) => {
+          const at = `spec.${direction}[${ruleIndex}].ports[${portIndex}]`;
+          if (typeof port.port === 'number' && !portInRange(port.port)) add(`${at}.port`, `policy port ${port.port} out of range`);
+          if (port.endPort !== undefined && (typeof port.port !== 'number' || port.endPort < port.port || !portInRange(port.endPort))) {
+            add(`${at}.endPort`, `endPort ${port.endPort} needs a numeric port <= endPort <= 65535`);
+          }
+        });
+      });
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import { type Manifest, objectId, podTemplates } from './manifest.js';
+import { type Problem, problemText } from './problem.js';
 
 /**
  * Finds secret material in manifests: Secret objects carrying data, ConfigMaps and env vars with
@@ -10,31 +11,42 @@ const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 export function findSecretMaterial(objects: readonly Manifest[]): string[] {
-  const findings: string[] = [];
+  return secretMaterialProblems(objects).map(problemText);
+}
+
+/** {@link findSecretMaterial} with the field of each finding. Never includes the secret value. */
+export function secretMaterialProblems(objects: readonly Manifest[]): Problem[] {
+  const findings: Problem[] = [];
   for (const object of objects) {
     const id = objectId(object);
+    const add = (field: string, message: string): void => {
+      findings.push({ object: id, field, message });
+    };
     if (object.kind === 'Secret') {
       const data = { ...(object.data as object | undefined), ...(object.stringData as object | undefined) };
-      if (Object.keys(data).length > 0) findings.push(`${id}: Secret carries data (${Object.keys(data).join(', ')})`);
+      if (Object.keys(data).length > 0) add(object.stringData ? 'stringData' : 'data', `Secret carries data (${Object.keys(data).join(', ')})`);
     }
     if (object.kind === 'ConfigMap') {
-      for (const key of Object.keys({ ...(object.data as object | undefined), ...(object.binaryData as object | undefined) })) {
-        if (SECRET_NAME.test(key)) findings.push(`${id}: ConfigMap key ${key} looks like a secret`);
+      for (const [field, values] of [['data', object.data], ['binaryData', object.binaryData]] as const) {
+        for (const key of Object.keys((values as object | undefined) ?? {})) {
+          if (SECRET_NAME.test(key)) add(`${field}.${key}`, `ConfigMap key ${key} looks like a secret`);
+        }
       }
     }
     for (const template of podTemplates([object])) {
-      const containers = [...(template.spec.initContainers ?? []), ...template.spec.containers];
-      for (const container of containers) {
-        for (const env of container.env ?? []) {
-          if (env.value !== undefined && SECRET_NAME.test(env.name) && !env.name.endsWith('_FILE') && env.value !== '') {
-            findings.push(`${id}: container ${container.name} env ${env.name} has a literal value`);
+      for (const field of ['initContainers', 'containers'] as const) {
+        for (const container of template.spec[field] ?? []) {
+          for (const env of container.env ?? []) {
+            if (env.value !== undefined && SECRET_NAME.test(env.name) && !env.name.endsWith('_FILE') && env.value !== '') {
+              add(`${template.specPath}.${field}[${container.name}].env[${env.name}].value`, `container ${container.name} env ${env.name} has a literal value`);
+            }
           }
         }
       }
     }
     visitStrings(object, '', (path, value) => {
-      if (URL_WITH_PASSWORD.test(value)) findings.push(`${id}: ${path} embeds credentials in a URL`);
-      if (PRIVATE_KEY.test(value)) findings.push(`${id}: ${path} contains a private key`);
+      if (URL_WITH_PASSWORD.test(value)) add(path, `${path} embeds credentials in a URL`);
+      if (PRIVATE_KEY.test(value)) add(path, `${path} contains a private key`);
     });
   }
   return findings;

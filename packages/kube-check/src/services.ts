@@ -1,5 +1,6 @@
 import { mapSelectorMatches } from './labels.js';
 import { type Manifest, type PodTemplate, namespaceOf, objectId, podTemplates } from './manifest.js';
+import { type Problem, problemText } from './problem.js';
 
 interface ServicePort {
   readonly name?: string;
@@ -14,29 +15,34 @@ interface ServicePort {
  * targetPort = port name, same protocol). Returns one message per problem.
  */
 export function checkServiceWiring(objects: readonly Manifest[]): string[] {
+  return serviceWiringProblems(objects).map(problemText);
+}
+
+/** {@link checkServiceWiring} with the field of each problem. */
+export function serviceWiringProblems(objects: readonly Manifest[]): Problem[] {
   const templates = podTemplates(objects);
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   for (const service of objects.filter((object) => object.kind === 'Service')) {
     const id = objectId(service);
     const spec = (service.spec ?? {}) as { selector?: Record<string, string>; ports?: ServicePort[]; type?: string };
     if (spec.type === 'ExternalName') continue;
     const selector = spec.selector ?? {};
     if (Object.keys(selector).length === 0) {
-      problems.push(`${id}: has no selector (it would need hand-made Endpoints)`);
+      problems.push({ object: id, field: 'spec.selector', message: 'has no selector (it would need hand-made Endpoints)' });
       continue;
     }
     const selected = templates.filter((template) => template.namespace === namespaceOf(service) && mapSelectorMatches(selector, template.labels));
     if (selected.length === 0) {
-      problems.push(`${id}: selector ${JSON.stringify(selector)} matches no pod template`);
+      problems.push({ object: id, field: 'spec.selector', message: `selector ${JSON.stringify(selector)} matches no pod template` });
       continue;
     }
-    for (const port of spec.ports ?? []) {
+    (spec.ports ?? []).forEach((port, index) => {
       for (const template of selected) {
         if (!exposesPort(template, port)) {
-          problems.push(`${id}: targetPort ${String(port.targetPort ?? port.port)}/${port.protocol ?? 'TCP'} is not a containerPort of ${template.owner}`);
+          problems.push({ object: id, field: `spec.ports[${index}].targetPort`, message: `targetPort ${String(port.targetPort ?? port.port)}/${port.protocol ?? 'TCP'} is not a containerPort of ${template.owner}` });
         }
       }
-    }
+    });
   }
   return problems;
 }

@@ -60,6 +60,10 @@ describe('validateManifests', { timeout: 60_000 }, () => {
     expect(errorsOf(service('Web_Service', { app: 'web' }, [{ port: 80 }])).join('\n')).toMatch(/not a valid DNS label/);
   });
 
+  it('never turns an odd apiVersion into a module path', () => {
+    expect(validateManifests([{ apiVersion: '../../v1', kind: 'Pod', metadata: { name: 'p' } }]).unknownKinds).toEqual(['../../v1 Pod']);
+  });
+
   it('lists kinds it has no schema for instead of passing them silently', () => {
     const report = validateManifests([{ apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 's' } }]);
     expect(report.unknownKinds).toEqual(['policy.linkerd.io/v1beta3 Server']);
