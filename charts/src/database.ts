@@ -1,6 +1,6 @@
 import { ApiObject, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
-import { HardenedJob, HardenedStatefulSet, Probe, type WorkloadService } from '@natter/constructs';
+import { HardenedJob, HardenedStatefulSet, HealthProbe, type WorkloadService } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
@@ -56,8 +56,8 @@ export class Database extends Construct {
       cpuRequest: Cpu.millis(100),
       memoryRequest: Size.mebibytes(256),
       memoryLimit: Size.mebibytes(512),
-      readinessProbe: Probe.exec(readiness, { periodSeconds: 5 }),
-      livenessProbe: Probe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
+      readinessProbe: HealthProbe.exec(readiness, { periodSeconds: 5 }),
+      livenessProbe: HealthProbe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
     });
     this.workload.addEnv(

@@ -1,13 +1,12 @@
 import { Chart, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-27';
+import { Cpu, ServiceType } from 'cdk8s-plus-27';
 import {
   HardenedDeployment,
   HardenedIngress,
   HardenedNamespace,
   LockedDownPolicy,
   PodSecurityLevel,
-  Probe,
-  ServiceType,
+  HealthProbe,
   type WorkloadService,
 } from '@natter/constructs';
 import { Construct } from 'constructs';
@@ -178,8 +177,8 @@ function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readi
     imagePullPolicy: profile.imagePullPolicy,
     replicas: profile.replicas,
     ports: [{ name: 'http', number: address.port }],
-    readinessProbe: Probe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
-    livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
+    readinessProbe: HealthProbe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
+    livenessProbe: HealthProbe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
     podAnnotations: MESH_POD_ANNOTATIONS,
   } as const;
 }

@@ -1,4 +1,4 @@
-import { ImagePullPolicy } from '@natter/constructs';
+import { ImagePullPolicy } from 'cdk8s-plus-27';
 
 /**
  * How pods join the Linkerd mesh, which decides the namespace's Pod Security Admission level:

@@ -1,15 +1,5 @@
 import type { Size } from 'cdk8s';
-import type { Cpu } from 'cdk8s-plus-27';
-
-/** When the kubelet pulls the container image. */
-export enum ImagePullPolicy {
-  /** Pull on every start (use with mutable tags only; prefer digests). */
-  ALWAYS = 'Always',
-  /** Pull only when the image is not on the node. */
-  IF_NOT_PRESENT = 'IfNotPresent',
-  /** Never pull: the image must already be on the node (local development). */
-  NEVER = 'Never',
-}
+import type { Cpu, ImagePullPolicy } from 'cdk8s-plus-27';
 
 /** One key of a Kubernetes Secret, mounted read-only as a file. The value never enters the YAML. */
 export interface SecretFile {

@@ -1,8 +1,7 @@
 import type { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { Protocol, k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { assertAbsolutePath, assertDnsLabel, assertServiceName } from './names.js';
-import { Protocol } from './port.js';
 import { ServingWorkload, type ServingWorkloadProps } from './serving-workload.js';
 
 /** A PersistentVolumeClaim template: one ReadWriteOnce volume per pod. */

@@ -1,7 +1,7 @@
 import { Chart, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ImagePullPolicy, type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
+import { type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
 import { assertAbsolutePath, assertDnsLabel, assertDnsSubdomain, assertNoReservedKeys } from './names.js';
 import {
   containerSecurityContext,

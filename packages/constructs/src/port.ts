@@ -1,8 +1,4 @@
-/** Transport protocol of a port. */
-export enum Protocol {
-  TCP = 'TCP',
-  UDP = 'UDP',
-}
+import { Protocol } from 'cdk8s-plus-27';
 
 /**
  * A network port with its protocol, as used in NetworkPolicy rules.

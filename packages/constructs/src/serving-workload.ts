@@ -1,12 +1,12 @@
 import { Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { Protocol, k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { HardenedPodProps } from './hardened-pod-props.js';
 import { HardenedWorkload, type PodTemplateExtras } from './hardened-workload.js';
-import { Protocol, assertPortNumber } from './port.js';
-import type { Probe } from './probe.js';
+import { assertPortNumber } from './port.js';
+import type { HealthProbe } from './health-probe.js';
 import { WorkloadService, type ExposeOptions } from './workload-service.js';
-import type { ContainerPort, IServableWorkload } from './workload.js';
+import type { WorkloadPort, IServableWorkload } from './workload.js';
 
 /** Props shared by long-running, replicated workloads (HardenedDeployment, HardenedStatefulSet). */
 export interface ServingWorkloadProps extends HardenedPodProps {
@@ -14,7 +14,7 @@ export interface ServingWorkloadProps extends HardenedPodProps {
    * Ports the main container listens on.
    * @default - none
    */
-  readonly ports?: readonly ContainerPort[];
+  readonly ports?: readonly WorkloadPort[];
   /**
    * Number of pods.
    * @default 1
@@ -32,26 +32,26 @@ export interface ServingWorkloadProps extends HardenedPodProps {
    */
   readonly spreadAcrossNodes?: boolean;
   /**
-   * Readiness probe; use `Probe.httpGet(path, { hostHeader })` for servers that check Host.
+   * Readiness probe; use `HealthProbe.httpGet(path, { hostHeader })` for servers that check Host.
    * @default - no readiness probe
    */
-  readonly readinessProbe?: Probe;
+  readonly readinessProbe?: HealthProbe;
   /**
    * Liveness probe.
    * @default - no liveness probe
    */
-  readonly livenessProbe?: Probe;
+  readonly livenessProbe?: HealthProbe;
   /**
    * Startup probe for slow starters.
    * @default - no startup probe
    */
-  readonly startupProbe?: Probe;
+  readonly startupProbe?: HealthProbe;
 }
 
 /** Base of HardenedDeployment and HardenedStatefulSet: ports, probes, replicas, PDB, spreading. */
 export abstract class ServingWorkload extends HardenedWorkload implements IServableWorkload {
   /** The main container's ports. */
-  public readonly containerPorts: readonly ContainerPort[];
+  public readonly containerPorts: readonly WorkloadPort[];
   /** Number of pods. */
   public readonly replicas: number;
   /** The PodDisruptionBudget, when one was created. */
@@ -120,7 +120,7 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
   }
 }
 
-function validatePorts(ports: readonly ContainerPort[]): readonly ContainerPort[] {
+function validatePorts(ports: readonly WorkloadPort[]): readonly WorkloadPort[] {
   const names = new Set<string>();
   const numbers = new Set<string>();
   for (const port of ports) {

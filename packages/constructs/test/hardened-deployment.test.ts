@@ -1,7 +1,8 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
-import { HardenedDeployment, ImagePullPolicy, Probe } from '../src/index.js';
+import { ImagePullPolicy } from 'cdk8s-plus-27';
+import { HardenedDeployment, HealthProbe } from '../src/index.js';
 import { chartIn, expectRestrictedPod, expectSchemaValid, only, podSpec, synth } from './helpers.js';
 
 const IMAGE = 'registry.example/app@sha256:' + 'a'.repeat(64);
@@ -115,8 +116,8 @@ describe('HardenedDeployment', () => {
     new HardenedDeployment(chart, 'web', {
       image: IMAGE,
       ports: [{ name: 'http', number: 4567 }],
-      readinessProbe: Probe.httpGet('/ready', { hostHeader: 'web-service:4567' }),
-      livenessProbe: Probe.httpGet('/health', { hostHeader: 'web-service:4567', periodSeconds: 20 }),
+      readinessProbe: HealthProbe.httpGet('/ready', { hostHeader: 'web-service:4567' }),
+      livenessProbe: HealthProbe.httpGet('/health', { hostHeader: 'web-service:4567', periodSeconds: 20 }),
     });
     const [container] = podSpec(only(synth(chart), 'Deployment')).containers;
     expect(container.readinessProbe.httpGet).toEqual({
@@ -254,14 +255,14 @@ describe('HardenedDeployment', () => {
       new HardenedDeployment(chart, 'web', {
         image: IMAGE,
         ports: [{ name: 'http', number: 80 }],
-        livenessProbe: Probe.tcpSocket({ port: 'admin' }),
+        livenessProbe: HealthProbe.tcpSocket({ port: 'admin' }),
       });
       expect(() => synth(chart)).toThrow(/probe port 'admin' is not a declared container port name \(declared: http\)/);
     });
 
     it('a probe has no port to use', () => {
       const chart = chartIn();
-      new HardenedDeployment(chart, 'web', { image: IMAGE, readinessProbe: Probe.httpGet('/health') });
+      new HardenedDeployment(chart, 'web', { image: IMAGE, readinessProbe: HealthProbe.httpGet('/health') });
       expect(() => synth(chart)).toThrow(/probe has no port/);
     });
 

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { HardenedStatefulSet, Probe, ServiceType } from '../src/index.js';
+import { ServiceType } from 'cdk8s-plus-27';
+import { HardenedStatefulSet, HealthProbe } from '../src/index.js';
 import { chartIn, expectRestrictedPod, expectSchemaValid, only, podSpec, synth } from './helpers.js';
 
 const IMAGE = 'postgres:16@sha256:' + 'b'.repeat(64);
@@ -63,7 +64,7 @@ describe('HardenedStatefulSet', () => {
 
   it('shares probes, PDB and spreading with HardenedDeployment', () => {
     const chart = chartIn();
-    database(chart, { replicas: 3, readinessProbe: Probe.exec(['pg_isready', '-q']) });
+    database(chart, { replicas: 3, readinessProbe: HealthProbe.exec(['pg_isready', '-q']) });
     const manifests = synth(chart);
     const set = only(manifests, 'StatefulSet');
     expect(podSpec(set).containers[0].readinessProbe.exec).toEqual({ command: ['pg_isready', '-q'] });
