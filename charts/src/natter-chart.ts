@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
+import { POD_APPARMOR_PROFILE } from './node-support.js';
 import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
@@ -180,6 +181,7 @@ function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readi
     readinessProbe: HealthProbe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
     livenessProbe: HealthProbe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
     podAnnotations: MESH_POD_ANNOTATIONS,
+    appArmorProfile: POD_APPARMOR_PROFILE,
   } as const;
 }
 

@@ -1,3 +1,4 @@
+export * from './app-armor-profile.js';
 export * from './hardened-deployment.js';
 export * from './hardened-ingress.js';
 export * from './hardened-job.js';
@@ -8,10 +9,12 @@ export * from './health-probe.js';
 export { APP_LABEL, HardenedWorkload } from './hardened-workload.js';
 export * from './ingress-annotations.js';
 export * from './locked-down-policy.js';
+export * from './mounted-volume.js';
+export type { ContainerLimitRange, NamespaceResourceQuota } from './namespace-budget.js';
 export * from './namespace-peer.js';
 export * from './port.js';
-export * from './health-probe.js';
 export * from './public-internet.js';
+export * from './rollout-strategy.js';
 export * from './serving-workload.js';
 export * from './workload-service.js';
 export * from './workload.js';

@@ -26,6 +26,14 @@ export interface ServingWorkloadProps extends HardenedPodProps {
    */
   readonly podDisruptionBudget?: boolean;
   /**
+   * Let a node drain evict pods that are not ready even when the PodDisruptionBudget is exhausted
+   * (`unhealthyPodEvictionPolicy: AlwaysAllow`): when a dependency is down every pod is unready, and
+   * the default policy would block every drain. Set false for workloads whose unready pods must not
+   * be evicted (e.g. a quorum member still catching up).
+   * @default true
+   */
+  readonly evictUnhealthyPods?: boolean;
+  /**
    * Spread pods across nodes and zones (topologySpreadConstraints, maxSkew 1, ScheduleAnyway).
    * Requires replicas >= 2.
    * @default - true when replicas >= 2
@@ -81,7 +89,11 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
     if (wantsPdb) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
         metadata: this.metadata(this.name),
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
+        spec: {
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: { ...this.selectorLabels } },
+          unhealthyPodEvictionPolicy: (props.evictUnhealthyPods ?? true) ? 'AlwaysAllow' : 'IfHealthyBudget',
+        },
       });
     }
   }
@@ -94,8 +106,13 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
     return new WorkloadService(this, `Service-${options.name}`, { ...options, workload: this });
   }
 
-  /** The pod template with ports, probes and spreading; rendered lazily. */
-  protected servingPodTemplate(extras: Pick<PodTemplateExtras, 'volumeMounts'> = {}): k8s.PodTemplateSpec {
+  /**
+   * The pod template with ports, probes and spreading; rendered lazily.
+   * @param extras mounts of controller-provided volumes
+   * @param revisionLabelKey label the controller puts on each revision's pods (Deployment:
+   *   `pod-template-hash`), so spreading counts only pods of the same revision during a rollout
+   */
+  protected servingPodTemplate(extras: Pick<PodTemplateExtras, 'volumeMounts'> = {}, revisionLabelKey?: string): k8s.PodTemplateSpec {
     return Lazy.any({
       produce: () => {
         return this.renderPodTemplate({
@@ -104,18 +121,19 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
           readinessProbe: this.probes.readinessProbe?.render(this.containerPorts),
           livenessProbe: this.probes.livenessProbe?.render(this.containerPorts),
           startupProbe: this.probes.startupProbe?.render(this.containerPorts),
-          topologySpreadConstraints: this.spread ? this.spreadConstraints() : undefined,
+          topologySpreadConstraints: this.spread ? this.spreadConstraints(revisionLabelKey) : undefined,
         });
       },
     }) as k8s.PodTemplateSpec;
   }
 
-  private spreadConstraints(): k8s.TopologySpreadConstraint[] {
+  private spreadConstraints(revisionLabelKey: string | undefined): k8s.TopologySpreadConstraint[] {
     return ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
       maxSkew: 1,
       topologyKey,
       whenUnsatisfiable: 'ScheduleAnyway',
       labelSelector: { matchLabels: { ...this.selectorLabels } },
+      matchLabelKeys: revisionLabelKey === undefined ? undefined : [revisionLabelKey],
     }));
   }
 }

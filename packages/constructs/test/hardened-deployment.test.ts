@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
 import { ImagePullPolicy } from 'cdk8s-plus-27';
-import { HardenedDeployment, HealthProbe } from '../src/index.js';
+import { AppArmorProfile, HardenedDeployment, HealthProbe } from '../src/index.js';
 import { chartIn, expectRestrictedPod, expectSchemaValid, only, podSpec, synth } from './helpers.js';
 
 const IMAGE = 'registry.example/app@sha256:' + 'a'.repeat(64);
@@ -135,14 +135,59 @@ describe('HardenedDeployment', () => {
     const web = new HardenedDeployment(chart, 'web', { image: IMAGE, replicas: 3 });
     const manifests = synth(chart);
     const pdb = only(manifests, 'PodDisruptionBudget', 'web');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: web.selectorLabels } });
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: web.selectorLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
     const constraints = podSpec(only(manifests, 'Deployment')).topologySpreadConstraints;
     expect(constraints.map((c: { topologyKey: string }) => c.topologyKey)).toEqual([
       'kubernetes.io/hostname',
       'topology.kubernetes.io/zone',
     ]);
-    expect(constraints[0].labelSelector).toEqual({ matchLabels: web.selectorLabels });
+    for (const constraint of constraints) {
+      expect(constraint.labelSelector).toEqual({ matchLabels: web.selectorLabels });
+      // Only pods of the same ReplicaSet count, so a rollout spreads the new pods too.
+      expect(constraint.matchLabelKeys).toEqual(['pod-template-hash']);
+    }
     expectSchemaValid(manifests);
+  });
+
+  it('lets drains evict unready pods past the budget, unless told not to', () => {
+    const chart = chartIn();
+    new HardenedDeployment(chart, 'web', { image: IMAGE, replicas: 2 });
+    new HardenedDeployment(chart, 'quorum', { image: IMAGE, replicas: 3, evictUnhealthyPods: false });
+    const manifests = synth(chart);
+    expect(only(manifests, 'PodDisruptionBudget', 'web').spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+    expect(only(manifests, 'PodDisruptionBudget', 'quorum').spec.unhealthyPodEvictionPolicy).toBe('IfHealthyBudget');
+  });
+
+  it('sets the RuntimeDefault AppArmor profile, which cdk8s-plus-27 cannot express, in the pod securityContext', () => {
+    const chart = chartIn();
+    const web = new HardenedDeployment(chart, 'web', { image: IMAGE });
+    const spec = podSpec(only(synth(chart), 'Deployment'));
+    expect(spec.securityContext.appArmorProfile).toEqual({ type: 'RuntimeDefault' });
+    // The field survives a second serialization and the user's own escape-hatch patches.
+    ApiObject.of(web).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 5));
+    const again = only(synth(chart), 'Deployment');
+    expect(again.spec.minReadySeconds).toBe(5);
+    expect(podSpec(again).securityContext.appArmorProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+
+  it('sets a localhost AppArmor profile, or none when the nodes have no AppArmor', () => {
+    const chart = chartIn();
+    new HardenedDeployment(chart, 'custom', { image: IMAGE, appArmorProfile: AppArmorProfile.localhost('k8s-web') });
+    new HardenedDeployment(chart, 'plain', { image: IMAGE, appArmorProfile: AppArmorProfile.notSpecified() });
+    const manifests = synth(chart);
+    expect(podSpec(only(manifests, 'Deployment', 'custom')).securityContext.appArmorProfile).toEqual({ type: 'Localhost', localhostProfile: 'k8s-web' });
+    expectRestrictedPod(podSpec(only(manifests, 'Deployment', 'plain')), 10001, 10001, null);
+    expectSchemaValid(manifests);
+  });
+
+  it('runs the pod in its own user namespace only when asked', () => {
+    const chart = chartIn();
+    new HardenedDeployment(chart, 'isolated', { image: IMAGE, userNamespace: true });
+    new HardenedDeployment(chart, 'shared', { image: IMAGE });
+    const manifests = synth(chart);
+    expect(podSpec(only(manifests, 'Deployment', 'isolated')).hostUsers).toBe(false);
+    expectRestrictedPod(podSpec(only(manifests, 'Deployment', 'isolated')));
+    expect(podSpec(only(manifests, 'Deployment', 'shared'))).not.toHaveProperty('hostUsers');
   });
 
   it('passes command, args, pull policy, annotations, resources and identity through', () => {
