@@ -1,7 +1,7 @@
 import { jobBackoffSeconds, JobRestartPolicy } from '@natter/constructs';
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, manifestsOf, variantName } from './natter-cluster.js';
-import { findObject, type Manifest } from './toolkit/manifest.js';
+import { findObject, type Manifest } from '@natter/kube-check';
 
 // Loosely typed access to synthesized specs.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
