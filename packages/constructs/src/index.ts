@@ -1,4 +1,5 @@
 export * from './app-armor-profile.js';
+export * from './dns-resolver.js';
 export * from './hardened-deployment.js';
 export * from './hardened-ingress.js';
 export * from './hardened-job.js';
