@@ -17,7 +17,9 @@ export class Port {
   }
 
   private constructor(
+    /** Transport protocol (cdk8s-plus's `Protocol`). */
     public readonly protocol: Protocol,
+    /** Port number, 1-65535. */
     public readonly port: number,
   ) {
     assertPortNumber('port', port);
