@@ -174,8 +174,8 @@ export interface HardenedPodProps {
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Annotations on the pod template (e.g. service-mesh settings). Annotations that would weaken
-   * confinement (legacy seccomp annotations, AppArmor `unconfined`) are rejected.
+   * Annotations on the pod template (e.g. service-mesh settings). Legacy seccomp and AppArmor
+   * annotations are rejected (use `appArmorProfile`).
    * @default - none (add more with `addPodAnnotation`)
    */
   readonly podAnnotations?: Readonly<Record<string, string>>;

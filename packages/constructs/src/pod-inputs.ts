@@ -60,4 +60,10 @@ export function assertSafePodAnnotation(key: string, value: string): void {
         `(seccomp is set to RuntimeDefault in the securityContext)`,
     );
   }
+  if (key.startsWith('container.apparmor.security.beta.kubernetes.io/')) {
+    throw new Error(
+      `pod annotation '${key}' is the deprecated form of the AppArmor field; use the appArmorProfile prop ` +
+        `(AppArmorProfile.localhost('${value.replace(/^localhost\//, '')}') or runtimeDefault())`,
+    );
+  }
 }

@@ -266,6 +266,7 @@ describe('HardenedDeployment', () => {
       ['a container port is out of range', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, ports: [{ name: 'http', number: 70000 }] }), /between 1 and 65535, got 70000/],
       ['an env var looks like it carries a secret', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { DATABASE_PASSWORD: 'x' } }), /'DATABASE_PASSWORD' looks like a secret.* pass the path in 'DATABASE_PASSWORD_FILE'/],
       ['a pod annotation switches AppArmor off', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/web': 'unconfined' } }), /would weaken the pod's confinement/],
+      ['an AppArmor annotation competes with the field', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/web': 'localhost/k8s-web' } }), /deprecated form of the AppArmor field; use the appArmorProfile prop \(AppArmorProfile.localhost\('k8s-web'\)/],
       ['a legacy seccomp annotation is set', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' } }), /would weaken the pod's confinement/],
       ['an env name is invalid', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { 'BAD-NAME': 'x' } }), /environment variable name must match/],
     ];
