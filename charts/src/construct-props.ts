@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
-import type { ImagePullPolicy } from '@natter/constructs';
+import type { ImagePullPolicy } from 'cdk8s-plus-27';
 import type { NatterProfile } from './profiles.js';
 import { millicores, type ResourceSettings } from './settings.js';
 

@@ -1,8 +1,9 @@
 import { ApiObject } from 'cdk8s';
-import { HardenedJob, HardenedStatefulSet, Probe, type WorkloadService } from '@natter/constructs';
+import { HardenedJob, HardenedStatefulSet, HealthProbe, type WorkloadService } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
+import { POD_APPARMOR_PROFILE } from './node-support.js';
 import type { NatterProfile } from './profiles.js';
 import { pullPolicy, resourceProps, size } from './construct-props.js';
 import type { ServiceAddress } from './service-address.js';
@@ -54,9 +55,10 @@ export class Database extends Construct {
         },
       ],
       ...resourceProps(profile.database.resources),
-      readinessProbe: Probe.exec(readiness, { periodSeconds: 5 }),
-      livenessProbe: Probe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
+      readinessProbe: HealthProbe.exec(readiness, { periodSeconds: 5 }),
+      livenessProbe: HealthProbe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
+      appArmorProfile: POD_APPARMOR_PROFILE,
     });
     this.workload.addEnv(
       'POSTGRES_PASSWORD_FILE',
@@ -98,9 +100,11 @@ export class Migration extends Construct {
       secretFiles: [SECRETS.databaseOwner, SECRETS.databaseApiUser],
       secretsDirectory: SECRETS_DIRECTORY,
       podAnnotations: { ...MESH_POD_ANNOTATIONS, ...NATIVE_SIDECAR_ANNOTATION },
-      // With plain `kubectl apply` the Job starts with the database; exponential back-off
-      // (10 s … 320 s) covers its first start, activeDeadlineSeconds still caps the whole run.
-      backoffLimit: 6,
+      appArmorProfile: POD_APPARMOR_PROFILE,
+      // With plain `kubectl apply` the Job starts with the database; the exponential back-off
+      // (10 s … 160 s, 310 s in all) covers its first start and leaves the attempts 290 s of the
+      // 600 s activeDeadlineSeconds (6 retries would wait 630 s: HardenedJob rejects that).
+      backoffLimit: 5,
     });
     this.workload.addEnv('DATABASE_OWNER_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key));
     this.workload.addEnv('DATABASE_API_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));

@@ -1,18 +1,19 @@
 import { Chart } from 'cdk8s';
+import { ServiceType } from 'cdk8s-plus-27';
 import {
   HardenedDeployment,
   HardenedIngress,
   HardenedNamespace,
   LockedDownPolicy,
   PodSecurityLevel,
-  Probe,
-  ServiceType,
+  HealthProbe,
   type WorkloadService,
 } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
+import { POD_APPARMOR_PROFILE } from './node-support.js';
 import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
 import { pullPolicy, resourceProps } from './construct-props.js';
 import { ServiceAddress } from './service-address.js';
@@ -179,9 +180,10 @@ function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readi
   return {
     imagePullPolicy: pullPolicy(profile),
     ports: [{ name: 'http', number: address.port }],
-    readinessProbe: Probe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
-    livenessProbe: Probe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
+    readinessProbe: HealthProbe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
+    livenessProbe: HealthProbe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
     podAnnotations: MESH_POD_ANNOTATIONS,
+    appArmorProfile: POD_APPARMOR_PROFILE,
   } as const;
 }
 

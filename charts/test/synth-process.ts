@@ -11,7 +11,7 @@ const run = promisify(execFile);
 /**
  * A throwaway copy of the repository's top level for running `npm run synth` or the cdk8s CLI
  * without touching the working tree: main.ts, cdk8s.yaml, package.json and the profile files are
- * copied (main.ts writes dist/ next to itself), every other directory but the outputs is symlinked.
+ * copied (main.ts writes dist/ next to itself; the tsconfig files map @natter/constructs to its source), every other directory but the outputs is symlinked.
  */
 export interface ScratchRepository {
   readonly path: string;
@@ -20,7 +20,7 @@ export interface ScratchRepository {
 
 export function scratchRepository(): ScratchRepository {
   const path = mkdtempSync(join(tmpdir(), 'natter-synth-'));
-  const copied = ['main.ts', 'cdk8s.yaml', 'package.json', ...readdirSync(REPOSITORY_ROOT).filter((entry) => PROFILE_FILE.test(entry))];
+  const copied = ['main.ts', 'cdk8s.yaml', 'package.json', 'tsconfig.json', 'tsconfig.base.json', ...readdirSync(REPOSITORY_ROOT).filter((entry) => PROFILE_FILE.test(entry))];
   for (const file of copied) copyFileSync(join(REPOSITORY_ROOT, file), join(path, file));
   const outputs = new Set(['dist', 'cdk8s.out', '.git']);
   for (const entry of readdirSync(REPOSITORY_ROOT, { withFileTypes: true })) {

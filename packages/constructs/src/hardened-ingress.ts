@@ -1,8 +1,9 @@
-import { k8s } from 'cdk8s-plus-27';
+import { Service, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NGINX_ANNOTATION_PREFIX, validateIngressAnnotations } from './ingress-annotations.js';
 import { assertAbsolutePath, assertDnsLabel, assertDnsSubdomain } from './names.js';
-import type { WorkloadService } from './workload-service.js';
+import { assertPortNumber } from './port.js';
+import { WorkloadService } from './workload-service.js';
 
 /** Props of HardenedIngress. */
 export interface HardenedIngressProps {
@@ -15,8 +16,16 @@ export interface HardenedIngressProps {
   readonly host: string;
   /** Name of the TLS Secret (type kubernetes.io/tls) for `host`; TLS is always on. */
   readonly tlsSecretName: string;
-  /** The Service traffic is routed to; must be in the same namespace. */
-  readonly backend: WorkloadService;
+  /**
+   * The Service traffic is routed to, in the same namespace: a `WorkloadService`
+   * (`exposeViaService`) or a cdk8s-plus `Service` (not of type ExternalName).
+   */
+  readonly backend: WorkloadService | Service;
+  /**
+   * Port of the backend Service to route to; only needed for a cdk8s-plus Service with several ports.
+   * @default - the Service's port (WorkloadService), or its only port (cdk8s-plus Service)
+   */
+  readonly backendPort?: number;
   /**
    * IngressClass that serves this Ingress.
    * @default 'nginx'
@@ -67,7 +76,7 @@ export class HardenedIngress extends Construct {
     }
     const annotations = { ...props.annotations };
     validateIngressAnnotations(annotations);
-    const backend = props.backend;
+    const backend = resolveBackend(props.backend, props.backendPort);
     if (props.meshUpstream === true) {
       const vhost = `${NGINX_ANNOTATION_PREFIX}upstream-vhost`;
       if (vhost in annotations) {
@@ -80,7 +89,7 @@ export class HardenedIngress extends Construct {
       metadata: {
         name: this.name,
         namespace: backend.namespace,
-        labels: { ...backend.workload.selectorLabels },
+        labels: backend.labels,
         annotations: Object.keys(annotations).length === 0 ? undefined : annotations,
       },
       spec: {
@@ -99,4 +108,50 @@ export class HardenedIngress extends Construct {
       },
     });
   }
+}
+
+/** What the Ingress needs to know about its backend Service. */
+interface ResolvedBackend {
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly port: number;
+  clusterDnsName(): string;
+  readonly labels: Record<string, string> | undefined;
+}
+
+function resolveBackend(backend: WorkloadService | Service, backendPort: number | undefined): ResolvedBackend {
+  if (backend instanceof WorkloadService) {
+    if (backendPort !== undefined && backendPort !== backend.port) {
+      throw new Error(`backendPort ${backendPort} is not the port of Service ${backend.name} (${backend.port}); omit backendPort`);
+    }
+    return {
+      name: backend.name,
+      namespace: backend.namespace,
+      port: backend.port,
+      clusterDnsName: () => backend.clusterDnsName(),
+      labels: { ...backend.workload.selectorLabels },
+    };
+  }
+  if (backend.type === ServiceType.EXTERNAL_NAME) {
+    throw new Error(`backend ${backend.name} is an ExternalName Service: the Ingress would proxy to a host outside the cluster; route to a Service that selects pods`);
+  }
+  const ports = backend.ports.map((p) => p.port);
+  const port = backendPort ?? (ports.length === 1 ? ports[0] : undefined);
+  if (port === undefined || !ports.includes(port)) {
+    throw new Error(`backend ${backend.name} has ports [${ports.join(', ')}]; pass backendPort with exactly one of them`);
+  }
+  assertPortNumber('backendPort', port);
+  const namespace = backend.metadata.namespace;
+  return {
+    name: backend.name,
+    namespace,
+    port,
+    clusterDnsName: () => {
+      if (namespace === undefined) {
+        throw new Error(`Service ${backend.name} has no namespace; set namespace on the chart or the Service`);
+      }
+      return `${backend.name}.${namespace}.svc.cluster.local`;
+    },
+    labels: undefined,
+  };
 }

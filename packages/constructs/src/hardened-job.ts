@@ -12,10 +12,29 @@ export enum JobRestartPolicy {
   NEVER = 'Never',
 }
 
+/** The Job controller's back-off before re-creating a failed pod: 10 s, doubling, at most 6 minutes. */
+const POD_FAILURE_BACKOFF = { initialSeconds: 10, maxSeconds: 360 };
+/** The kubelet's back-off before restarting a failed container in place: 10 s, doubling, at most 5 minutes. */
+const CONTAINER_RESTART_BACKOFF = { initialSeconds: 10, maxSeconds: 300 };
+
+/**
+ * Seconds a Job spends waiting between its attempts when every attempt fails: the sum of the
+ * exponential back-off delays before each of its `backoffLimit` retries.
+ */
+export function jobBackoffSeconds(backoffLimit: number, restartPolicy: JobRestartPolicy = JobRestartPolicy.NEVER): number {
+  const { initialSeconds, maxSeconds } = restartPolicy === JobRestartPolicy.NEVER ? POD_FAILURE_BACKOFF : CONTAINER_RESTART_BACKOFF;
+  let total = 0;
+  for (let retry = 0; retry < backoffLimit; retry++) {
+    total += Math.min(initialSeconds * 2 ** retry, maxSeconds);
+  }
+  return total;
+}
+
 /** Props of HardenedJob. */
 export interface HardenedJobProps extends HardenedPodProps {
   /**
-   * Retries before the Job is marked failed.
+   * Retries before the Job is marked failed. The back-off between attempts (10 s, doubling, see
+   * `jobBackoffSeconds`) must fit inside `activeDeadlineSeconds`, or the last retries could never run.
    * @default 3
    */
   readonly backoffLimit?: number;
@@ -53,6 +72,14 @@ export class HardenedJob extends HardenedWorkload {
     assertCount('ttlSecondsAfterFinished', ttlSecondsAfterFinished, 0);
     assertCount('activeDeadlineSeconds', activeDeadlineSeconds, 1);
     const restartPolicy = props.restartPolicy ?? JobRestartPolicy.NEVER;
+    const backoff = jobBackoffSeconds(backoffLimit, restartPolicy);
+    if (backoff >= activeDeadlineSeconds) {
+      throw new Error(
+        `backoffLimit ${backoffLimit} waits ${backoff} s between attempts, which does not fit in ` +
+          `activeDeadlineSeconds ${activeDeadlineSeconds}: the last retries could never run; ` +
+          `lower backoffLimit or raise activeDeadlineSeconds above ${backoff} s plus the time the attempts take`,
+      );
+    }
     this.resource = new k8s.KubeJob(this, 'Resource', {
       metadata: this.metadata(this.name),
       spec: {
@@ -62,6 +89,7 @@ export class HardenedJob extends HardenedWorkload {
         template: Lazy.any({ produce: () => this.renderPodTemplate({ restartPolicy }) }) as k8s.PodTemplateSpec,
       },
     });
+    this.patchPodTemplate(this.resource);
   }
 }
 

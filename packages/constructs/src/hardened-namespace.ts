@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { assertDnsLabel } from './names.js';
+import { renderLimitRange, renderQuota, type ContainerLimitRange, type NamespaceResourceQuota } from './namespace-budget.js';
 import { NAMESPACE_NAME_LABEL, type INamedNamespace } from './namespace-peer.js';
 
 /** A Pod Security Standards level, as used by Pod Security Admission. */
@@ -53,6 +54,24 @@ export interface HardenedNamespaceProps {
    * @default - none
    */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Relaxation: let pods that run as the namespace's `default` ServiceAccount (any pod that names no
+   * other) mount its API token. By default the construct declares that ServiceAccount with
+   * `automountServiceAccountToken: false`.
+   * @default false
+   */
+  readonly automountDefaultServiceAccountToken?: boolean;
+  /**
+   * Totals for the whole namespace (a ResourceQuota named `<name>-quota`). Values depend on the
+   * cluster and the apps, so there is none unless you set one.
+   * @default - no ResourceQuota
+   */
+  readonly resourceQuota?: NamespaceResourceQuota;
+  /**
+   * Per-container defaults and ceilings (a LimitRange named `<name>-limits`).
+   * @default - no LimitRange
+   */
+  readonly limitRange?: ContainerLimitRange;
 }
 
 const PSA_PREFIX = 'pod-security.kubernetes.io';
@@ -68,6 +87,12 @@ export class HardenedNamespace extends Construct implements INamedNamespace {
   public readonly labels: Readonly<Record<string, string>>;
   /** The Namespace object. */
   public readonly resource: k8s.KubeNamespace;
+  /** The namespace's `default` ServiceAccount, declared without a token (unless relaxed). */
+  public readonly defaultServiceAccount?: k8s.KubeServiceAccount;
+  /** The ResourceQuota, when `resourceQuota` was set. */
+  public readonly resourceQuota?: k8s.KubeResourceQuota;
+  /** The LimitRange, when `limitRange` was set. */
+  public readonly limitRange?: k8s.KubeLimitRange;
 
   public constructor(scope: Construct, id: string, props: HardenedNamespaceProps = {}) {
     super(scope, id);
@@ -100,6 +125,27 @@ export class HardenedNamespace extends Construct implements INamedNamespace {
     // cdk8s stamps the chart's namespace onto every object; a Namespace is cluster-scoped.
     if (Chart.of(this).namespace !== undefined) {
       ApiObject.of(this.resource).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+    const inside = (name: string): k8s.ObjectMeta => ({ name, namespace: this.name });
+    if (!(props.automountDefaultServiceAccountToken ?? false)) {
+      // Kubernetes creates `default` in every namespace with a mountable token; applying this
+      // object switches that off for every pod that does not name its own ServiceAccount.
+      this.defaultServiceAccount = new k8s.KubeServiceAccount(this, 'DefaultServiceAccount', {
+        metadata: inside('default'),
+        automountServiceAccountToken: false,
+      });
+    }
+    if (props.resourceQuota !== undefined) {
+      this.resourceQuota = new k8s.KubeResourceQuota(this, 'ResourceQuota', {
+        metadata: inside(`${this.name}-quota`),
+        spec: { hard: renderQuota(props.resourceQuota, props.limitRange) },
+      });
+    }
+    if (props.limitRange !== undefined) {
+      this.limitRange = new k8s.KubeLimitRange(this, 'LimitRange', {
+        metadata: inside(`${this.name}-limits`),
+        spec: { limits: renderLimitRange(props.limitRange) },
+      });
     }
   }
 }

@@ -1,15 +1,7 @@
-import type { Size } from 'cdk8s';
-import type { Cpu } from 'cdk8s-plus-27';
-
-/** When the kubelet pulls the container image. */
-export enum ImagePullPolicy {
-  /** Pull on every start (use with mutable tags only; prefer digests). */
-  ALWAYS = 'Always',
-  /** Pull only when the image is not on the node. */
-  IF_NOT_PRESENT = 'IfNotPresent',
-  /** Never pull: the image must already be on the node (local development). */
-  NEVER = 'Never',
-}
+import type { Duration, Size } from 'cdk8s';
+import type { Cpu, EnvValue, ImagePullPolicy, k8s } from 'cdk8s-plus-27';
+import type { AppArmorProfile } from './app-armor-profile.js';
+import type { MountedVolume } from './mounted-volume.js';
 
 /** One key of a Kubernetes Secret, mounted read-only as a file. The value never enters the YAML. */
 export interface SecretFile {
@@ -49,11 +41,14 @@ export interface HardenedPodProps {
    */
   readonly args?: readonly string[];
   /**
-   * Plain environment variables. Never put secret values here: use `secretFiles`. Names ending in
-   * PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY or CREDENTIALS are rejected for that reason.
+   * Environment variables: plain strings, or cdk8s-plus `EnvValue`s that read a ConfigMap key
+   * (`EnvValue.fromConfigMap`), a pod field (`EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME)`) or a
+   * resource (`EnvValue.fromResource`). Never secret values: `EnvValue.fromSecretValue` is rejected
+   * (use `secretFiles`), and so are names ending in PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY or
+   * CREDENTIALS.
    * @default - none (add more with `addEnv`)
    */
-  readonly env?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string | EnvValue>>;
   /**
    * Secret keys mounted read-only as files at `<secretsDirectory>/<secretName>/<key>`.
    * Get the path with `secretFilePath(secretName, key)` to pass it in a `*_FILE` variable.
@@ -65,6 +60,12 @@ export interface HardenedPodProps {
    * @default '/var/run/secrets/app'
    */
   readonly secretsDirectory?: string;
+  /**
+   * More volumes for the main container: ConfigMaps, claims created elsewhere, audience-bound
+   * ServiceAccount tokens (`MountedVolume.configMap(...)` etc.), all read-only by default.
+   * @default - none
+   */
+  readonly volumes?: readonly MountedVolume[];
   /**
    * Writable directories besides `/tmp`, each backed by its own emptyDir
    * (the root filesystem is always read-only).
@@ -124,13 +125,57 @@ export interface HardenedPodProps {
    */
   readonly automountServiceAccountToken?: boolean;
   /**
+   * AppArmor profile of every container (pod `securityContext.appArmorProfile`, Kubernetes >= 1.30).
+   * The kubelet refuses the pod on nodes without AppArmor; see `AppArmorProfile.notSpecified()`.
+   * @default AppArmorProfile.runtimeDefault()
+   */
+  readonly appArmorProfile?: AppArmorProfile;
+  /**
+   * Run the pod in its own user namespace (`hostUsers: false`), so its UIDs map to unprivileged
+   * IDs on the node. Needs Kubernetes >= 1.33 (earlier: the UserNamespacesSupport feature gate), a
+   * runtime that supports it (containerd >= 2.0, CRI-O >= 1.25) and Linux >= 6.3 for volumes. Off by
+   * default: a cluster without support drops the field silently or cannot start the pod.
+   * @default false
+   */
+  readonly userNamespace?: boolean;
+  /**
+   * Secrets (type kubernetes.io/dockerconfigjson) the kubelet uses to pull the image.
+   * @default - none (the node's or the ServiceAccount's credentials)
+   */
+  readonly imagePullSecrets?: readonly string[];
+  /**
+   * Node labels the pod may only be scheduled onto, e.g. `{ 'kubernetes.io/arch': 'amd64' }`.
+   * @default - any node
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Node taints the pod tolerates.
+   * @default - none
+   */
+  readonly tolerations?: readonly k8s.Toleration[];
+  /**
+   * Node affinity and pod (anti-)affinity.
+   * @default - none (replicated workloads are spread by topologySpreadConstraints instead)
+   */
+  readonly affinity?: k8s.Affinity;
+  /**
+   * PriorityClass of the pod (its scheduling and eviction priority).
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Time between SIGTERM and SIGKILL when the pod stops; must cover the app's graceful shutdown.
+   * @default - Kubernetes' default, 30 seconds
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
    * Extra labels on every object the construct creates (not `app`, which is the name).
    * @default - only `app: <name>`
    */
   readonly labels?: Readonly<Record<string, string>>;
   /**
-   * Annotations on the pod template (e.g. service-mesh settings). Annotations that would weaken
-   * confinement (legacy seccomp annotations, AppArmor `unconfined`) are rejected.
+   * Annotations on the pod template (e.g. service-mesh settings). Legacy seccomp and AppArmor
+   * annotations are rejected (use `appArmorProfile`).
    * @default - none (add more with `addPodAnnotation`)
    */
   readonly podAnnotations?: Readonly<Record<string, string>>;

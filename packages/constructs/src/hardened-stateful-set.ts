@@ -1,8 +1,8 @@
-import type { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { JsonPatch, type Size } from 'cdk8s';
+import { Protocol, k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { addPatchAfterSerialization } from './late-json-patch.js';
 import { assertAbsolutePath, assertDnsLabel, assertServiceName } from './names.js';
-import { Protocol } from './port.js';
 import { ServingWorkload, type ServingWorkloadProps } from './serving-workload.js';
 
 /** A PersistentVolumeClaim template: one ReadWriteOnce volume per pod. */
@@ -20,6 +20,14 @@ export interface VolumeClaim {
   readonly storageClassName?: string;
 }
 
+/** What happens to a StatefulSet's PersistentVolumeClaims (`persistentVolumeClaimRetentionPolicy`). */
+export enum VolumeClaimRetention {
+  /** Keep the claims and their data (the volume outlives the pod and the StatefulSet). */
+  RETAIN = 'Retain',
+  /** Delete the claims, and with most StorageClasses the data. */
+  DELETE = 'Delete',
+}
+
 /** Props of HardenedStatefulSet. */
 export interface HardenedStatefulSetProps extends ServingWorkloadProps {
   /**
@@ -27,6 +35,17 @@ export interface HardenedStatefulSetProps extends ServingWorkloadProps {
    * @default - none
    */
   readonly volumeClaims?: readonly VolumeClaim[];
+  /**
+   * What happens to the claims when the StatefulSet is deleted (e.g. by a GitOps prune or a
+   * renamed construct).
+   * @default VolumeClaimRetention.RETAIN
+   */
+  readonly volumeClaimsWhenDeleted?: VolumeClaimRetention;
+  /**
+   * What happens to the claims of the pods removed when the StatefulSet is scaled down.
+   * @default VolumeClaimRetention.RETAIN
+   */
+  readonly volumeClaimsWhenScaled?: VolumeClaimRetention;
   /**
    * Name of the headless Service that gives the pods stable DNS names (`spec.serviceName`).
    * @default - `<name>-headless`
@@ -87,6 +106,13 @@ export class HardenedStatefulSet extends ServingWorkload {
         template: this.servingPodTemplate({
           volumeMounts: claims.map((claim) => ({ name: claim.name, mountPath: claim.mountPath })),
         }),
+        persistentVolumeClaimRetentionPolicy:
+          claims.length === 0
+            ? undefined
+            : {
+                whenDeleted: props.volumeClaimsWhenDeleted ?? VolumeClaimRetention.RETAIN,
+                whenScaled: props.volumeClaimsWhenScaled ?? VolumeClaimRetention.RETAIN,
+              },
         volumeClaimTemplates: claims.map((claim) => ({
           metadata: { name: claim.name, labels: { ...this.labels } },
           spec: {
@@ -96,6 +122,16 @@ export class HardenedStatefulSet extends ServingWorkload {
           },
         })),
       },
+    });
+    this.patchPodTemplate(this.resource);
+    // The generated type has no apiVersion/kind on claim templates; without them Argo CD compares
+    // the template with the defaulted live object and reports the StatefulSet OutOfSync forever.
+    claims.forEach((_, index) => {
+      addPatchAfterSerialization(
+        this.resource,
+        JsonPatch.add(`/spec/volumeClaimTemplates/${index}/apiVersion`, 'v1'),
+        JsonPatch.add(`/spec/volumeClaimTemplates/${index}/kind`, 'PersistentVolumeClaim'),
+      );
     });
   }
 }

@@ -1,7 +1,18 @@
-import { Chart, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { Chart, JsonPatch, Size, type ApiObject } from 'cdk8s';
+import {
+  EnvValue,
+  ImagePullPolicy,
+  LabelSelector,
+  k8s,
+  type INetworkPolicyPeer,
+  type IPodSelector,
+  type NetworkPolicyPeerConfig,
+  type PodSelectorConfig,
+} from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ImagePullPolicy, type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
+import { AppArmorProfile } from './app-armor-profile.js';
+import { addPatchAfterSerialization } from './late-json-patch.js';
+import { type HardenedPodProps, type InitContainerProps, type SecretFile } from './hardened-pod-props.js';
 import { assertAbsolutePath, assertDnsLabel, assertDnsSubdomain, assertNoReservedKeys } from './names.js';
 import {
   containerSecurityContext,
@@ -11,7 +22,9 @@ import {
   resolveResources,
   type PodIdentity,
 } from './pod-hardening.js';
-import { assertImage, assertPlainEnvName, assertSafePodAnnotation, renderEnv } from './pod-inputs.js';
+import type { MountedVolume } from './mounted-volume.js';
+import { assertImage, assertPlainEnvName, assertSafePodAnnotation, envVar, renderEnv } from './pod-inputs.js';
+import { resolveScheduling, type PodScheduling } from './pod-scheduling.js';
 import { assertDistinctVolumes, secretFilePath, secretVolumes, writableVolumes } from './pod-volumes.js';
 import type { IWorkload } from './workload.js';
 
@@ -40,7 +53,7 @@ export interface PodTemplateExtras {
  * Base of every hardened workload: one dedicated ServiceAccount, and a pod template that meets the
  * Pod Security Standards "restricted" profile. Subclasses add the controller object.
  */
-export abstract class HardenedWorkload extends Construct implements IWorkload {
+export abstract class HardenedWorkload extends Construct implements IWorkload, IPodSelector, INetworkPolicyPeer {
   /** `metadata.name` of the workload, its ServiceAccount, and the value of its `app` label. */
   public readonly name: string;
   /** Labels selecting exactly this workload's pods (`app: <name>`). */
@@ -65,7 +78,11 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
   private readonly automountToken: boolean;
   private readonly writableDirectories: readonly string[];
   private readonly writableSizeLimit: Size;
-  private readonly env = new Map<string, string>();
+  private readonly appArmorProfile: AppArmorProfile;
+  private readonly userNamespace: boolean;
+  private readonly scheduling: PodScheduling;
+  private readonly volumes: readonly MountedVolume[];
+  private readonly env = new Map<string, k8s.EnvVar>();
   private readonly secretFiles = new Map<string, SecretFile>();
   private readonly podAnnotations = new Map<string, string>();
   private readonly initContainers: InitContainerProps[] = [];
@@ -92,6 +109,10 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
     this.writableDirectories = ['/tmp', ...(props.writableDirectories ?? [])];
     this.writableDirectories.forEach((dir) => assertAbsolutePath('writableDirectories entry', dir));
     this.writableSizeLimit = props.writableDirectorySizeLimit ?? Size.mebibytes(64);
+    this.volumes = [...(props.volumes ?? [])];
+    this.appArmorProfile = props.appArmorProfile ?? AppArmorProfile.runtimeDefault();
+    this.userNamespace = props.userNamespace ?? false;
+    this.scheduling = resolveScheduling(props);
     this.selectorLabels = { [APP_LABEL]: this.name };
     this.labels = { ...props.labels, ...this.selectorLabels };
     this.serviceAccountName = this.name;
@@ -109,13 +130,16 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
     return this.explicitNamespace ?? Chart.of(this).namespace;
   }
 
-  /** Adds a plain environment variable to the main container. Never pass secret values. */
-  public addEnv(name: string, value: string): void {
+  /**
+   * Adds an environment variable to the main container: a plain value, or a cdk8s-plus `EnvValue`
+   * reading a ConfigMap key, a pod field or a resource. Never secret values (use `mountSecretFile`).
+   */
+  public addEnv(name: string, value: string | EnvValue): void {
     assertPlainEnvName(name);
     if (this.env.has(name)) {
       throw new Error(`environment variable '${name}' is already set on ${this.name}; set it once`);
     }
-    this.env.set(name, value);
+    this.env.set(name, envVar(name, value));
   }
 
   /**
@@ -164,19 +188,50 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
     this.initContainers.push(props);
   }
 
+  /** cdk8s-plus `IPodSelector`: lets a cdk8s-plus Service or NetworkPolicy select this workload's pods. */
+  public toPodSelectorConfig(): PodSelectorConfig {
+    const namespace = this.namespace;
+    return {
+      labelSelector: LabelSelector.of({ labels: { ...this.selectorLabels } }),
+      namespaces: namespace === undefined ? undefined : { names: [namespace] },
+    };
+  }
+
+  /** cdk8s-plus `INetworkPolicyPeer`: this workload's pods as a peer of a cdk8s-plus NetworkPolicy. */
+  public toNetworkPolicyPeerConfig(): NetworkPolicyPeerConfig {
+    return { podSelector: this.toPodSelectorConfig() };
+  }
+
+  /** cdk8s-plus `INetworkPolicyPeer`: the pod selector behind the peer (this workload). */
+  public toPodSelector(): IPodSelector {
+    return this;
+  }
+
   /** metadata for an object of this workload with the given name. */
   protected metadata(name: string): k8s.ObjectMeta {
     return { name, namespace: this.explicitNamespace, labels: { ...this.labels } };
+  }
+
+  /**
+   * Adds what cdk8s-plus-27's generated types cannot express to the controller object: the pod's
+   * AppArmor profile (a Kubernetes 1.30 field). Subclasses call it once with their `Resource`.
+   * @param templatePath JSON pointer of the pod template inside the object
+   */
+  protected patchPodTemplate(resource: ApiObject, templatePath = '/spec/template'): void {
+    const appArmor = this.appArmorProfile.field;
+    if (appArmor !== undefined) {
+      addPatchAfterSerialization(resource, JsonPatch.add(`${templatePath}/spec/securityContext/appArmorProfile`, { ...appArmor }));
+    }
   }
 
   /** Renders the hardened pod template; called lazily at synthesis time. */
   protected renderPodTemplate(extras: PodTemplateExtras): k8s.PodTemplateSpec {
     const writable = writableVolumes(this.writableDirectories, this.writableSizeLimit);
     const secrets = secretVolumes(this.secretFiles.values(), this.secretsDirectory);
-    const extraMounts = extras.volumeMounts ?? [];
-    const mounts = [...writable.mounts, ...secrets.mounts, ...extraMounts];
-    const volumes = [...writable.volumes, ...secrets.volumes];
-    assertDistinctVolumes([...volumes, ...extraMounts].map((v) => v.name), mounts);
+    const controllerMounts = extras.volumeMounts ?? [];
+    const mounts = [...writable.mounts, ...secrets.mounts, ...this.volumes.map((v) => v.mount()), ...controllerMounts];
+    const volumes = [...writable.volumes, ...secrets.volumes, ...this.volumes.map((v) => v.volume())];
+    assertDistinctVolumes([...volumes, ...controllerMounts].map((v) => v.name), mounts);
     const annotations = this.podAnnotations.size === 0 ? undefined : Object.fromEntries(this.podAnnotations);
     return {
       metadata: { labels: { ...this.labels }, annotations },
@@ -184,7 +239,9 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
         serviceAccountName: this.serviceAccountName,
         automountServiceAccountToken: this.automountToken,
         ...POD_ISOLATION,
+        hostUsers: this.userNamespace ? false : undefined,
         securityContext: podSecurityContext(this.identity),
+        ...this.scheduling,
         restartPolicy: extras.restartPolicy,
         topologySpreadConstraints: extras.topologySpreadConstraints ? [...extras.topologySpreadConstraints] : undefined,
         initContainers:
@@ -192,7 +249,7 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
         containers: [
           {
             ...this.container({ name: this.name, command: this.command, args: this.args }, mounts),
-            env: renderEnv(this.env),
+            env: renderEnv([...this.env.values()]),
             ports: extras.ports && extras.ports.length > 0 ? [...extras.ports] : undefined,
             readinessProbe: extras.readinessProbe,
             livenessProbe: extras.livenessProbe,
@@ -211,7 +268,7 @@ export abstract class HardenedWorkload extends Construct implements IWorkload {
       imagePullPolicy: this.imagePullPolicy,
       command: props.command ? [...props.command] : undefined,
       args: props.args ? [...props.args] : undefined,
-      env: props.env ? renderEnv(new Map(Object.entries(props.env))) : undefined,
+      env: props.env ? renderEnv(Object.entries(props.env).map(([name, value]) => envVar(name, value))) : undefined,
       resources: this.resources,
       securityContext: containerSecurityContext(this.identity),
       volumeMounts: [...volumeMounts],

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { assertCidr } from './cidr.js';
+import { DnsResolver } from './dns-resolver.js';
 import { assertDnsLabel } from './names.js';
 import { NAMESPACE_NAME_LABEL, NamespacePeer } from './namespace-peer.js';
 import { Port } from './port.js';
@@ -20,6 +21,12 @@ export interface LockedDownPolicyProps {
    * @default 'default-deny-all'
    */
   readonly name?: string;
+  /**
+   * The DNS servers `allowDnsEgress` opens, e.g.
+   * `[DnsResolver.nodeLocalCache(), DnsResolver.kubeDns()]` with NodeLocal DNSCache.
+   * @default [DnsResolver.kubeDns()]
+   */
+  readonly dnsResolvers?: readonly DnsResolver[];
 }
 
 /** Ports and an optional explicit name for one allow rule. */
@@ -54,9 +61,6 @@ export interface EgressOptions extends AllowOptions {
   readonly from?: IWorkload;
 }
 
-/** Where kube-dns / CoreDNS runs in practically every cluster. */
-const KUBE_DNS = NamespacePeer.named('kube-system').withPods({ 'k8s-app': 'kube-dns' });
-
 type Direction = 'Ingress' | 'Egress';
 
 /**
@@ -70,6 +74,7 @@ export class LockedDownPolicy extends Construct {
   /** Namespace the policies apply to. */
   public readonly namespace: string | undefined;
   private readonly explicitNamespace: string | undefined;
+  private readonly dnsResolvers: readonly DnsResolver[];
 
   public constructor(scope: Construct, id: string, props: LockedDownPolicyProps = {}) {
     super(scope, id);
@@ -77,6 +82,10 @@ export class LockedDownPolicy extends Construct {
     assertDnsLabel('LockedDownPolicy name', name);
     this.explicitNamespace = props.namespace;
     this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.dnsResolvers = [...(props.dnsResolvers ?? [DnsResolver.kubeDns()])];
+    if (this.dnsResolvers.length === 0) {
+      throw new Error('dnsResolvers must not be empty: pods could not resolve any name; omit it for kube-dns');
+    }
     this.resource = new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name, namespace: this.explicitNamespace },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
@@ -129,12 +138,13 @@ export class LockedDownPolicy extends Construct {
   }
 
   /**
-   * Lets pods resolve names with kube-dns (namespace kube-system, `k8s-app: kube-dns`, UDP and TCP 53).
+   * Lets pods query the DNS resolvers of `dnsResolvers` (by default kube-dns: namespace
+   * kube-system, `k8s-app: kube-dns`, UDP and TCP 53), one egress rule per resolver.
    * @param from the workload that resolves names; every pod in the namespace when omitted
    */
   public allowDnsEgress(from?: IWorkload): k8s.KubeNetworkPolicy {
-    const ports = [Port.udp(53), Port.tcp(53)];
-    return this.rule(`${subjectName(from)}-egress-to-kube-dns`, 'Egress', from, [KUBE_DNS.toPeer()], ports);
+    const name = `${subjectName(from)}-egress-to-${this.dnsResolvers.map((resolver) => resolver.description).join('-')}`;
+    return this.rules(name, 'Egress', from, this.dnsResolvers.map((resolver) => ({ peers: [...resolver.peers], ports: resolver.ports })));
   }
 
   /**
@@ -168,8 +178,17 @@ export class LockedDownPolicy extends Construct {
     peers: k8s.NetworkPolicyPeer[],
     ports: readonly Port[],
   ): k8s.KubeNetworkPolicy {
+    return this.rules(name, direction, subject, [{ peers, ports }]);
+  }
+
+  private rules(
+    name: string,
+    direction: Direction,
+    subject: IWorkload | undefined,
+    rules: ReadonlyArray<{ readonly peers: k8s.NetworkPolicyPeer[]; readonly ports: readonly Port[] }>,
+  ): k8s.KubeNetworkPolicy {
     assertPolicyName(name);
-    if (ports.length === 0) {
+    if (rules.some((rule) => rule.ports.length === 0)) {
       throw new Error(`ports of NetworkPolicy '${name}' must not be empty (that would open every port); pass e.g. [Port.tcp(443)]`);
     }
     if (subject !== undefined && subject.namespace !== this.namespace) {
@@ -181,8 +200,11 @@ export class LockedDownPolicy extends Construct {
     if (this.node.tryFindChild(name) !== undefined) {
       throw new Error(`NetworkPolicy '${name}' is defined twice; pass a distinct name or merge the ports into one rule`);
     }
-    const policyPorts = ports.map((p) => ({ protocol: p.protocol, port: k8s.IntOrString.fromNumber(p.port) }));
-    const rule = direction === 'Ingress' ? { ingress: [{ from: peers, ports: policyPorts }] } : { egress: [{ to: peers, ports: policyPorts }] };
+    const policyPorts = (ports: readonly Port[]) => ports.map((p) => ({ protocol: p.protocol, port: k8s.IntOrString.fromNumber(p.port) }));
+    const rule =
+      direction === 'Ingress'
+        ? { ingress: rules.map(({ peers, ports }) => ({ from: peers, ports: policyPorts(ports) })) }
+        : { egress: rules.map(({ peers, ports }) => ({ to: peers, ports: policyPorts(ports) })) };
     return new k8s.KubeNetworkPolicy(this, name, {
       metadata: { name, namespace: this.explicitNamespace },
       spec: {

@@ -96,6 +96,6 @@ export function resolveResources(props: HardenedPodProps): k8s.ResourceRequireme
   };
 }
 
-function cpuCores(cpu: Cpu): number {
+export function cpuCores(cpu: Cpu): number {
   return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) / 1000 : Number(cpu.amount);
 }

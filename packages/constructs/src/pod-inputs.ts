@@ -1,5 +1,5 @@
 // Internal: validation of what callers put into a hardened pod (env, image, annotations).
-import type { k8s } from 'cdk8s-plus-27';
+import type { EnvValue, k8s } from 'cdk8s-plus-27';
 
 /** Env names that name a secret value; such values belong in a mounted file (`<NAME>_FILE`). */
 const SECRET_LIKE_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS)$/i;
@@ -17,12 +17,28 @@ export function assertPlainEnvName(name: string): void {
   }
 }
 
-/** Renders a plain-value env map. */
-export function renderEnv(env: ReadonlyMap<string, string>): k8s.EnvVar[] | undefined {
-  if (env.size === 0) {
-    return undefined;
+/**
+ * One environment variable from a plain value or a cdk8s-plus `EnvValue`; throws for references to
+ * Secrets, whose values must be mounted as files instead.
+ */
+export function envVar(name: string, value: string | EnvValue): k8s.EnvVar {
+  assertPlainEnvName(name);
+  if (typeof value === 'string') {
+    return { name, value };
   }
-  return [...env].map(([name, value]) => ({ name, value }));
+  const source = value.valueFrom as k8s.EnvVarSource | undefined;
+  if (source?.secretKeyRef !== undefined) {
+    throw new Error(
+      `environment variable '${name}' reads Secret '${source.secretKeyRef.name}': secret values never go into ` +
+        `the environment; mount it with secretFiles and pass the path in '${name}_FILE'`,
+    );
+  }
+  return source === undefined ? { name, value: String(value.value) } : { name, valueFrom: source };
+}
+
+/** The env list, or undefined when empty. */
+export function renderEnv(env: readonly k8s.EnvVar[]): k8s.EnvVar[] | undefined {
+  return env.length === 0 ? undefined : [...env];
 }
 
 export function assertImage(image: string): void {
@@ -42,6 +58,12 @@ export function assertSafePodAnnotation(key: string, value: string): void {
     throw new Error(
       `pod annotation '${key}: ${value}' would weaken the pod's confinement; remove it ` +
         `(seccomp is set to RuntimeDefault in the securityContext)`,
+    );
+  }
+  if (key.startsWith('container.apparmor.security.beta.kubernetes.io/')) {
+    throw new Error(
+      `pod annotation '${key}' is the deprecated form of the AppArmor field; use the appArmorProfile prop ` +
+        `(AppArmorProfile.localhost('${value.replace(/^localhost\//, '')}') or runtimeDefault())`,
     );
   }
 }

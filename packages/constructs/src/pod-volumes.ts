@@ -46,7 +46,7 @@ export function assertDistinctVolumes(volumeNames: readonly string[], mounts: re
   assertUnique('volume mount path', mounts.map((m) => m.mountPath));
 }
 
-function volumeNameFor(path: string): string {
+export function volumeNameFor(path: string): string {
   return path.slice(1).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 63).replace(/^-+|-+$/g, '');
 }
 

@@ -1,8 +1,4 @@
-/** Transport protocol of a port. */
-export enum Protocol {
-  TCP = 'TCP',
-  UDP = 'UDP',
-}
+import { Protocol } from 'cdk8s-plus-27';
 
 /**
  * A network port with its protocol, as used in NetworkPolicy rules.
@@ -21,7 +17,9 @@ export class Port {
   }
 
   private constructor(
+    /** Transport protocol (cdk8s-plus's `Protocol`). */
     public readonly protocol: Protocol,
+    /** Port number, 1-65535. */
     public readonly port: number,
   ) {
     assertPortNumber('port', port);

@@ -1,12 +1,12 @@
 import { Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { Protocol, k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { HardenedPodProps } from './hardened-pod-props.js';
 import { HardenedWorkload, type PodTemplateExtras } from './hardened-workload.js';
-import { Protocol, assertPortNumber } from './port.js';
-import type { Probe } from './probe.js';
+import { assertPortNumber } from './port.js';
+import type { HealthProbe } from './health-probe.js';
 import { WorkloadService, type ExposeOptions } from './workload-service.js';
-import type { ContainerPort, IServableWorkload } from './workload.js';
+import type { WorkloadPort, IServableWorkload } from './workload.js';
 
 /** Props shared by long-running, replicated workloads (HardenedDeployment, HardenedStatefulSet). */
 export interface ServingWorkloadProps extends HardenedPodProps {
@@ -14,7 +14,7 @@ export interface ServingWorkloadProps extends HardenedPodProps {
    * Ports the main container listens on.
    * @default - none
    */
-  readonly ports?: readonly ContainerPort[];
+  readonly ports?: readonly WorkloadPort[];
   /**
    * Number of pods.
    * @default 1
@@ -26,32 +26,40 @@ export interface ServingWorkloadProps extends HardenedPodProps {
    */
   readonly podDisruptionBudget?: boolean;
   /**
+   * Let a node drain evict pods that are not ready even when the PodDisruptionBudget is exhausted
+   * (`unhealthyPodEvictionPolicy: AlwaysAllow`): when a dependency is down every pod is unready, and
+   * the default policy would block every drain. Set false for workloads whose unready pods must not
+   * be evicted (e.g. a quorum member still catching up).
+   * @default true
+   */
+  readonly evictUnhealthyPods?: boolean;
+  /**
    * Spread pods across nodes and zones (topologySpreadConstraints, maxSkew 1, ScheduleAnyway).
    * Requires replicas >= 2.
    * @default - true when replicas >= 2
    */
   readonly spreadAcrossNodes?: boolean;
   /**
-   * Readiness probe; use `Probe.httpGet(path, { hostHeader })` for servers that check Host.
+   * Readiness probe; use `HealthProbe.httpGet(path, { hostHeader })` for servers that check Host.
    * @default - no readiness probe
    */
-  readonly readinessProbe?: Probe;
+  readonly readinessProbe?: HealthProbe;
   /**
    * Liveness probe.
    * @default - no liveness probe
    */
-  readonly livenessProbe?: Probe;
+  readonly livenessProbe?: HealthProbe;
   /**
    * Startup probe for slow starters.
    * @default - no startup probe
    */
-  readonly startupProbe?: Probe;
+  readonly startupProbe?: HealthProbe;
 }
 
 /** Base of HardenedDeployment and HardenedStatefulSet: ports, probes, replicas, PDB, spreading. */
 export abstract class ServingWorkload extends HardenedWorkload implements IServableWorkload {
   /** The main container's ports. */
-  public readonly containerPorts: readonly ContainerPort[];
+  public readonly containerPorts: readonly WorkloadPort[];
   /** Number of pods. */
   public readonly replicas: number;
   /** The PodDisruptionBudget, when one was created. */
@@ -81,7 +89,11 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
     if (wantsPdb) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
         metadata: this.metadata(this.name),
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
+        spec: {
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: { ...this.selectorLabels } },
+          unhealthyPodEvictionPolicy: (props.evictUnhealthyPods ?? true) ? 'AlwaysAllow' : 'IfHealthyBudget',
+        },
       });
     }
   }
@@ -94,8 +106,13 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
     return new WorkloadService(this, `Service-${options.name}`, { ...options, workload: this });
   }
 
-  /** The pod template with ports, probes and spreading; rendered lazily. */
-  protected servingPodTemplate(extras: Pick<PodTemplateExtras, 'volumeMounts'> = {}): k8s.PodTemplateSpec {
+  /**
+   * The pod template with ports, probes and spreading; rendered lazily.
+   * @param extras mounts of controller-provided volumes
+   * @param revisionLabelKey label the controller puts on each revision's pods (Deployment:
+   *   `pod-template-hash`), so spreading counts only pods of the same revision during a rollout
+   */
+  protected servingPodTemplate(extras: Pick<PodTemplateExtras, 'volumeMounts'> = {}, revisionLabelKey?: string): k8s.PodTemplateSpec {
     return Lazy.any({
       produce: () => {
         return this.renderPodTemplate({
@@ -104,23 +121,24 @@ export abstract class ServingWorkload extends HardenedWorkload implements IServa
           readinessProbe: this.probes.readinessProbe?.render(this.containerPorts),
           livenessProbe: this.probes.livenessProbe?.render(this.containerPorts),
           startupProbe: this.probes.startupProbe?.render(this.containerPorts),
-          topologySpreadConstraints: this.spread ? this.spreadConstraints() : undefined,
+          topologySpreadConstraints: this.spread ? this.spreadConstraints(revisionLabelKey) : undefined,
         });
       },
     }) as k8s.PodTemplateSpec;
   }
 
-  private spreadConstraints(): k8s.TopologySpreadConstraint[] {
+  private spreadConstraints(revisionLabelKey: string | undefined): k8s.TopologySpreadConstraint[] {
     return ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
       maxSkew: 1,
       topologyKey,
       whenUnsatisfiable: 'ScheduleAnyway',
       labelSelector: { matchLabels: { ...this.selectorLabels } },
+      matchLabelKeys: revisionLabelKey === undefined ? undefined : [revisionLabelKey],
     }));
   }
 }
 
-function validatePorts(ports: readonly ContainerPort[]): readonly ContainerPort[] {
+function validatePorts(ports: readonly WorkloadPort[]): readonly WorkloadPort[] {
   const names = new Set<string>();
   const numbers = new Set<string>();
   for (const port of ports) {

@@ -1,16 +1,11 @@
-import { k8s } from 'cdk8s-plus-27';
+import { Protocol, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { assertServiceName } from './names.js';
-import { Protocol, assertPortNumber } from './port.js';
-import type { ContainerPort, IServableWorkload } from './workload.js';
+import { assertPortNumber } from './port.js';
+import type { WorkloadPort, IServableWorkload } from './workload.js';
 
-/** How a Service is reachable. */
-export enum ServiceType {
-  /** Only inside the cluster. */
-  CLUSTER_IP = 'ClusterIP',
-  /** Also on a port of every node (30000-32767); for local clusters such as minikube. */
-  NODE_PORT = 'NodePort',
-}
+/** Service types a WorkloadService can have: it always selects pods, so never ExternalName. */
+const SUPPORTED_TYPES: readonly ServiceType[] = [ServiceType.CLUSTER_IP, ServiceType.NODE_PORT];
 
 /** Options of `exposeViaService` on a workload. */
 export interface ExposeOptions {
@@ -24,7 +19,9 @@ export interface ExposeOptions {
    */
   readonly targetPort?: string | number;
   /**
-   * Service type.
+   * Service type (cdk8s-plus's `ServiceType`): `CLUSTER_IP` or `NODE_PORT`. `LOAD_BALANCER` is
+   * rejected (publish through an Ingress, whose annotations are checked), and so is `EXTERNAL_NAME`
+   * (it selects no pods).
    * @default ServiceType.CLUSTER_IP
    */
   readonly type?: ServiceType;
@@ -54,7 +51,7 @@ export class WorkloadService extends Construct {
   /** Port the Service listens on. */
   public readonly port: number;
   /** The container port traffic is forwarded to. */
-  public readonly targetPort: ContainerPort;
+  public readonly targetPort: WorkloadPort;
   /** The workload behind the Service. */
   public readonly workload: IServableWorkload;
   /** The Service object. */
@@ -65,6 +62,12 @@ export class WorkloadService extends Construct {
     assertServiceName('Service name', props.name);
     assertPortNumber('Service port', props.port);
     const type = props.type ?? ServiceType.CLUSTER_IP;
+    if (!SUPPORTED_TYPES.includes(type)) {
+      throw new Error(
+        `Service type must be one of ${SUPPORTED_TYPES.join(', ')}, got ${type}; ` +
+          `publish the workload through a HardenedIngress instead`,
+      );
+    }
     if (props.nodePort !== undefined) {
       if (type !== ServiceType.NODE_PORT) {
         throw new Error(`nodePort is only valid with type ServiceType.NODE_PORT, got nodePort ${props.nodePort} with type ${type}`);
@@ -128,7 +131,7 @@ export class WorkloadService extends Construct {
   }
 }
 
-function findTargetPort(workload: IServableWorkload, wanted: string | number | undefined): ContainerPort {
+function findTargetPort(workload: IServableWorkload, wanted: string | number | undefined): WorkloadPort {
   const ports = workload.containerPorts;
   const declared = ports.map((p) => `${p.name}=${p.number}`).join(', ') || 'none';
   if (wanted === undefined) {

@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import type { Protocol } from './port.js';
+import type { Protocol } from 'cdk8s-plus-27';
 
 /**
  * Anything that runs pods selected by a fixed set of labels: the peer a NetworkPolicy
@@ -15,7 +15,7 @@ export interface IWorkload extends IConstruct {
 }
 
 /** A named port the workload's main container listens on. */
-export interface ContainerPort {
+export interface WorkloadPort {
   /** Port name (at most 15 lower-case letters, digits or '-'), e.g. `http`. */
   readonly name: string;
   /** Port number, 1-65535. */
@@ -30,5 +30,5 @@ export interface ContainerPort {
 /** A workload that listens on ports and can therefore sit behind a Service. */
 export interface IServableWorkload extends IWorkload {
   /** The main container's ports, in declaration order. */
-  readonly containerPorts: readonly ContainerPort[];
+  readonly containerPorts: readonly WorkloadPort[];
 }

@@ -9,7 +9,7 @@ import {
   LockedDownPolicy,
   NamespacePeer,
   Port,
-  Probe,
+  HealthProbe,
 } from '../src/index.js';
 
 /** Every construct, wired together the way an application chart would. */
@@ -22,7 +22,7 @@ function synthesizeAll(): string {
     image: 'web:1',
     replicas: 2,
     ports: [{ name: 'http', number: 8080 }],
-    readinessProbe: Probe.httpGet('/health', { hostHeader: 'web:8080' }),
+    readinessProbe: HealthProbe.httpGet('/health', { hostHeader: 'web:8080' }),
     secretFiles: [{ secretName: 'web-key', key: 'key' }],
   });
   web.addEnv('KEY_FILE', web.secretFilePath('web-key', 'key'));

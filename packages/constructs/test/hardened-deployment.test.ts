@@ -1,7 +1,8 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
-import { HardenedDeployment, ImagePullPolicy, Probe } from '../src/index.js';
+import { ImagePullPolicy } from 'cdk8s-plus-27';
+import { AppArmorProfile, HardenedDeployment, HealthProbe } from '../src/index.js';
 import { chartIn, expectRestrictedPod, expectSchemaValid, only, podSpec, synth } from './helpers.js';
 
 const IMAGE = 'registry.example/app@sha256:' + 'a'.repeat(64);
@@ -115,8 +116,8 @@ describe('HardenedDeployment', () => {
     new HardenedDeployment(chart, 'web', {
       image: IMAGE,
       ports: [{ name: 'http', number: 4567 }],
-      readinessProbe: Probe.httpGet('/ready', { hostHeader: 'web-service:4567' }),
-      livenessProbe: Probe.httpGet('/health', { hostHeader: 'web-service:4567', periodSeconds: 20 }),
+      readinessProbe: HealthProbe.httpGet('/ready', { hostHeader: 'web-service:4567' }),
+      livenessProbe: HealthProbe.httpGet('/health', { hostHeader: 'web-service:4567', periodSeconds: 20 }),
     });
     const [container] = podSpec(only(synth(chart), 'Deployment')).containers;
     expect(container.readinessProbe.httpGet).toEqual({
@@ -134,14 +135,59 @@ describe('HardenedDeployment', () => {
     const web = new HardenedDeployment(chart, 'web', { image: IMAGE, replicas: 3 });
     const manifests = synth(chart);
     const pdb = only(manifests, 'PodDisruptionBudget', 'web');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: web.selectorLabels } });
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: web.selectorLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
     const constraints = podSpec(only(manifests, 'Deployment')).topologySpreadConstraints;
     expect(constraints.map((c: { topologyKey: string }) => c.topologyKey)).toEqual([
       'kubernetes.io/hostname',
       'topology.kubernetes.io/zone',
     ]);
-    expect(constraints[0].labelSelector).toEqual({ matchLabels: web.selectorLabels });
+    for (const constraint of constraints) {
+      expect(constraint.labelSelector).toEqual({ matchLabels: web.selectorLabels });
+      // Only pods of the same ReplicaSet count, so a rollout spreads the new pods too.
+      expect(constraint.matchLabelKeys).toEqual(['pod-template-hash']);
+    }
     expectSchemaValid(manifests);
+  });
+
+  it('lets drains evict unready pods past the budget, unless told not to', () => {
+    const chart = chartIn();
+    new HardenedDeployment(chart, 'web', { image: IMAGE, replicas: 2 });
+    new HardenedDeployment(chart, 'quorum', { image: IMAGE, replicas: 3, evictUnhealthyPods: false });
+    const manifests = synth(chart);
+    expect(only(manifests, 'PodDisruptionBudget', 'web').spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+    expect(only(manifests, 'PodDisruptionBudget', 'quorum').spec.unhealthyPodEvictionPolicy).toBe('IfHealthyBudget');
+  });
+
+  it('sets the RuntimeDefault AppArmor profile, which cdk8s-plus-27 cannot express, in the pod securityContext', () => {
+    const chart = chartIn();
+    const web = new HardenedDeployment(chart, 'web', { image: IMAGE });
+    const spec = podSpec(only(synth(chart), 'Deployment'));
+    expect(spec.securityContext.appArmorProfile).toEqual({ type: 'RuntimeDefault' });
+    // The field survives a second serialization and the user's own escape-hatch patches.
+    ApiObject.of(web).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 5));
+    const again = only(synth(chart), 'Deployment');
+    expect(again.spec.minReadySeconds).toBe(5);
+    expect(podSpec(again).securityContext.appArmorProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+
+  it('sets a localhost AppArmor profile, or none when the nodes have no AppArmor', () => {
+    const chart = chartIn();
+    new HardenedDeployment(chart, 'custom', { image: IMAGE, appArmorProfile: AppArmorProfile.localhost('k8s-web') });
+    new HardenedDeployment(chart, 'plain', { image: IMAGE, appArmorProfile: AppArmorProfile.notSpecified() });
+    const manifests = synth(chart);
+    expect(podSpec(only(manifests, 'Deployment', 'custom')).securityContext.appArmorProfile).toEqual({ type: 'Localhost', localhostProfile: 'k8s-web' });
+    expectRestrictedPod(podSpec(only(manifests, 'Deployment', 'plain')), 10001, 10001, null);
+    expectSchemaValid(manifests);
+  });
+
+  it('runs the pod in its own user namespace only when asked', () => {
+    const chart = chartIn();
+    new HardenedDeployment(chart, 'isolated', { image: IMAGE, userNamespace: true });
+    new HardenedDeployment(chart, 'shared', { image: IMAGE });
+    const manifests = synth(chart);
+    expect(podSpec(only(manifests, 'Deployment', 'isolated')).hostUsers).toBe(false);
+    expectRestrictedPod(podSpec(only(manifests, 'Deployment', 'isolated')));
+    expect(podSpec(only(manifests, 'Deployment', 'shared'))).not.toHaveProperty('hostUsers');
   });
 
   it('passes command, args, pull policy, annotations, resources and identity through', () => {
@@ -220,6 +266,7 @@ describe('HardenedDeployment', () => {
       ['a container port is out of range', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, ports: [{ name: 'http', number: 70000 }] }), /between 1 and 65535, got 70000/],
       ['an env var looks like it carries a secret', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { DATABASE_PASSWORD: 'x' } }), /'DATABASE_PASSWORD' looks like a secret.* pass the path in 'DATABASE_PASSWORD_FILE'/],
       ['a pod annotation switches AppArmor off', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/web': 'unconfined' } }), /would weaken the pod's confinement/],
+      ['an AppArmor annotation competes with the field', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/web': 'localhost/k8s-web' } }), /deprecated form of the AppArmor field; use the appArmorProfile prop \(AppArmorProfile.localhost\('k8s-web'\)/],
       ['a legacy seccomp annotation is set', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, podAnnotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' } }), /would weaken the pod's confinement/],
       ['an env name is invalid', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { 'BAD-NAME': 'x' } }), /environment variable name must match/],
     ];
@@ -254,14 +301,14 @@ describe('HardenedDeployment', () => {
       new HardenedDeployment(chart, 'web', {
         image: IMAGE,
         ports: [{ name: 'http', number: 80 }],
-        livenessProbe: Probe.tcpSocket({ port: 'admin' }),
+        livenessProbe: HealthProbe.tcpSocket({ port: 'admin' }),
       });
       expect(() => synth(chart)).toThrow(/probe port 'admin' is not a declared container port name \(declared: http\)/);
     });
 
     it('a probe has no port to use', () => {
       const chart = chartIn();
-      new HardenedDeployment(chart, 'web', { image: IMAGE, readinessProbe: Probe.httpGet('/health') });
+      new HardenedDeployment(chart, 'web', { image: IMAGE, readinessProbe: HealthProbe.httpGet('/health') });
       expect(() => synth(chart)).toThrow(/probe has no port/);
     });
 

@@ -1,3 +1,4 @@
+import { Service, ServiceType } from 'cdk8s-plus-27';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_INGRESS_ANNOTATIONS, HardenedDeployment, HardenedIngress, type HardenedIngressProps } from '../src/index.js';
 import { chartIn, expectSchemaValid, only, synth } from './helpers.js';
@@ -32,6 +33,20 @@ describe('HardenedIngress', () => {
     ]);
   });
 
+  it('routes to a cdk8s-plus Service as well', () => {
+    const chart = chartIn('shop');
+    const api = new HardenedDeployment(chart, 'api', { image: 'api:1', ports: [{ name: 'http', number: 8080 }] });
+    const service = new Service(chart, 'ApiService', { metadata: { name: 'api-plus' }, ports: [{ port: 80, targetPort: 8080 }, { port: 9090 }] });
+    service.select(api);
+    new HardenedIngress(chart, 'api-ingress', { host: 'shop.example.com', tlsSecretName: 'shop-tls', backend: service, backendPort: 80, meshUpstream: true });
+    const manifests = synth(chart);
+    expectSchemaValid(manifests);
+    const ingress = only(manifests, 'Ingress', 'api-ingress');
+    expect(ingress.metadata.namespace).toBe('shop');
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/upstream-vhost']).toBe('api-plus.shop.svc.cluster.local:80');
+    expect(ingress.spec.rules[0].http.paths[0].backend).toEqual({ service: { name: 'api-plus', port: { number: 80 } } });
+  });
+
   it('points the upstream at the Service cluster DNS name for the mesh', () => {
     const { chart, service } = backend();
     new HardenedIngress(chart, 'api-ingress', {
@@ -55,6 +70,24 @@ describe('HardenedIngress', () => {
   });
 
   describe('fails when', () => {
+    it('a cdk8s-plus backend has several ports and none is chosen', () => {
+      const chart = chartIn('shop');
+      const service = new Service(chart, 'S', { metadata: { name: 's' }, ports: [{ port: 80 }, { port: 81 }] });
+      expect(() => new HardenedIngress(chart, 'i', { host: 'a.example.com', tlsSecretName: 't', backend: service })).toThrow(
+        /backend s has ports \[80, 81\]; pass backendPort with exactly one of them/,
+      );
+    });
+
+    it('the backend is an ExternalName Service', () => {
+      const chart = chartIn('shop');
+      const service = new Service(chart, 'S', { metadata: { name: 's' }, type: ServiceType.EXTERNAL_NAME, externalName: 'evil.example', ports: [{ port: 80 }] });
+      expect(() => new HardenedIngress(chart, 'i', { host: 'a.example.com', tlsSecretName: 't', backend: service })).toThrow(/is an ExternalName Service/);
+    });
+
+    it('backendPort is not the WorkloadService port', () => {
+      expect(() => ingressWith({ backendPort: 80 })).toThrow(/backendPort 80 is not the port of Service api-service \(4567\)/);
+    });
+
     it.each([
       'nginx.ingress.kubernetes.io/configuration-snippet',
       'nginx.ingress.kubernetes.io/server-snippet',

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { HardenedStatefulSet, Probe, ServiceType } from '../src/index.js';
+import { ServiceType } from 'cdk8s-plus-27';
+import { HardenedStatefulSet, HealthProbe, VolumeClaimRetention } from '../src/index.js';
 import { chartIn, expectRestrictedPod, expectSchemaValid, only, podSpec, synth } from './helpers.js';
 
 const IMAGE = 'postgres:16@sha256:' + 'b'.repeat(64);
@@ -27,11 +28,16 @@ describe('HardenedStatefulSet', () => {
     expect(set.spec.serviceName).toBe('db-headless');
     expect(set.spec.volumeClaimTemplates).toEqual([
       {
+        // Argo CD compares templates with the live, defaulted object: without these it never syncs.
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
         metadata: { name: 'data', labels: { app: 'db' } },
         spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } },
       },
     ]);
     expect(podSpec(set).containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
+    // Deleting or scaling down the StatefulSet (a prune, a renamed construct) never deletes the data.
+    expect(set.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
     // The tmp emptyDir survives next to the claim (cdk8s-plus 2.x drops pod volumes here).
     expect(podSpec(set).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
     const headless = only(manifests, 'Service', 'db-headless');
@@ -41,6 +47,16 @@ describe('HardenedStatefulSet', () => {
       ports: [{ name: 'postgres', port: 5432, protocol: 'TCP', targetPort: 'postgres' }],
     });
     expect(only(manifests, 'ServiceAccount', 'db').automountServiceAccountToken).toBe(false);
+  });
+
+  it('deletes claims with the StatefulSet only when asked', () => {
+    const chart = chartIn();
+    database(chart, { volumeClaimsWhenDeleted: VolumeClaimRetention.DELETE, volumeClaimsWhenScaled: VolumeClaimRetention.DELETE });
+    new HardenedStatefulSet(chart, 'cache', { image: IMAGE });
+    const manifests = synth(chart);
+    expect(only(manifests, 'StatefulSet', 'db').spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Delete' });
+    expect(only(manifests, 'StatefulSet', 'cache').spec).not.toHaveProperty('persistentVolumeClaimRetentionPolicy');
+    expectSchemaValid(manifests);
   });
 
   it('passes the storage class through', () => {
@@ -63,11 +79,14 @@ describe('HardenedStatefulSet', () => {
 
   it('shares probes, PDB and spreading with HardenedDeployment', () => {
     const chart = chartIn();
-    database(chart, { replicas: 3, readinessProbe: Probe.exec(['pg_isready', '-q']) });
+    database(chart, { replicas: 3, readinessProbe: HealthProbe.exec(['pg_isready', '-q']) });
     const manifests = synth(chart);
     const set = only(manifests, 'StatefulSet');
     expect(podSpec(set).containers[0].readinessProbe.exec).toEqual({ command: ['pg_isready', '-q'] });
     expect(podSpec(set).topologySpreadConstraints).toHaveLength(2);
+    // StatefulSet pods carry no pod-template-hash: the spread counts every pod of the set.
+    expect(podSpec(set).topologySpreadConstraints[0]).not.toHaveProperty('matchLabelKeys');
+    expect(podSpec(set).securityContext.appArmorProfile).toEqual({ type: 'RuntimeDefault' });
     expect(only(manifests, 'PodDisruptionBudget', 'db').spec.maxUnavailable).toBe(1);
   });
 

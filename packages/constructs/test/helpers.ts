@@ -29,7 +29,7 @@ const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 
  * Asserts every Pod Security Standards "restricted" control (and our additions) on a pod spec:
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
  */
-export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001): void {
+export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001, appArmorProfile: Manifest | null = { type: 'RuntimeDefault' }): void {
   expect(spec.hostNetwork).toBe(false);
   expect(spec.hostPID).toBe(false);
   expect(spec.hostIPC).toBe(false);
@@ -42,6 +42,7 @@ export function expectRestrictedPod(spec: Manifest, uid = 10001, gid = 10001): v
     fsGroup: gid,
     fsGroupChangePolicy: 'OnRootMismatch',
     seccompProfile: { type: 'RuntimeDefault' },
+    appArmorProfile: appArmorProfile ?? undefined,
   });
   for (const volume of spec.volumes ?? []) {
     const types = Object.keys(volume).filter((key) => key !== 'name');

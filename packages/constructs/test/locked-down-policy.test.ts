@@ -1,5 +1,7 @@
+import { NetworkPolicyEvaluator, podEndpoints } from '@natter/kube-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DnsResolver,
   HardenedDeployment,
   HardenedJob,
   HardenedNamespace,
@@ -137,6 +139,49 @@ describe('LockedDownPolicy', () => {
     expect(only(manifests, 'NetworkPolicy', 'all-pods-egress-to-kube-dns').spec.podSelector).toEqual({});
   });
 
+  it('opens NodeLocal DNSCache on its link-local address, and nothing else there, when given as a resolver', () => {
+    const chart = chartIn('shop');
+    const policy = new LockedDownPolicy(chart, 'Policy', { dnsResolvers: [DnsResolver.nodeLocalCache(), DnsResolver.kubeDns()] });
+    const api = new HardenedDeployment(chart, 'api', { image: 'api:1' });
+    policy.allowDnsEgress(api);
+    const manifests = synth(chart);
+    expectSchemaValid(manifests);
+    const rule = only(manifests, 'NetworkPolicy', 'api-egress-to-node-local-dns-kube-dns');
+    expect(rule.spec.egress[0]).toEqual({
+      to: [{ ipBlock: { cidr: '169.254.20.10/32' } }],
+      ports: [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+    });
+    const evaluator = new NetworkPolicyEvaluator(manifests as never, [{ name: 'shop' }, { name: 'kube-system' }]);
+    const [pod] = podEndpoints(manifests as never);
+    const at = (ip: string) => ({ kind: 'ip', ip }) as const;
+    expect(evaluator.isAllowed(pod!, at('169.254.20.10'), { port: 53, protocol: 'UDP' })).toBe(true);
+    expect(evaluator.isAllowed(pod!, at('169.254.20.10'), { port: 53 })).toBe(true);
+    expect(evaluator.isAllowed(pod!, at('169.254.20.10'), { port: 80 })).toBe(false);
+    expect(evaluator.isAllowed(pod!, at('169.254.169.254'), { port: 53, protocol: 'UDP' })).toBe(false);
+    const coredns = { kind: 'pod', name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [] } as const;
+    expect(evaluator.isAllowed(pod!, coredns, { port: 53, protocol: 'UDP' })).toBe(true);
+  });
+
+  it('finds kube-dns where a cluster runs it differently', () => {
+    const chart = chartIn('shop');
+    const policy = new LockedDownPolicy(chart, 'Policy', {
+      dnsResolvers: [DnsResolver.kubeDns({ namespace: 'dns', podLabels: { app: 'coredns' }, port: 5353 })],
+    });
+    policy.allowDnsEgress();
+    expect(only(synth(chart), 'NetworkPolicy', 'all-pods-egress-to-kube-dns').spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { app: 'coredns' } } }],
+        ports: [
+          { protocol: 'UDP', port: 5353 },
+          { protocol: 'TCP', port: 5353 },
+        ],
+      },
+    ]);
+  });
+
   it('allows the public internet minus every non-public range', () => {
     const { chart, api, policy } = setup();
     policy.allowPublicInternetEgress(api, { ports: [Port.tcp(80), Port.tcp(443)] });
@@ -166,6 +211,14 @@ describe('LockedDownPolicy', () => {
   });
 
   describe('fails when', () => {
+    it('no DNS resolver is given', () => {
+      expect(() => new LockedDownPolicy(chartIn(), 'Policy', { dnsResolvers: [] })).toThrow(/dnsResolvers must not be empty/);
+    });
+
+    it('the NodeLocal DNSCache address is not an IP address', () => {
+      expect(() => DnsResolver.nodeLocalCache({ address: 'node-local' })).toThrow(/must be an IP address, got 'node-local'/);
+    });
+
     it('a rule opens no ports', () => {
       const { api, db, policy } = setup();
       expect(() => policy.allowFrom(api, { to: db, ports: [] })).toThrow(

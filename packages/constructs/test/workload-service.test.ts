@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HardenedDeployment, ServiceType, WorkloadService } from '../src/index.js';
+import { ServiceType } from 'cdk8s-plus-27';
+import { HardenedDeployment, WorkloadService } from '../src/index.js';
 import { chartIn, expectSchemaValid, only, synth } from './helpers.js';
 
 function api(chart = chartIn(), ports = [{ name: 'http', number: 4567 }]) {
@@ -69,6 +70,12 @@ describe('WorkloadService', () => {
     it('nodePort is set without the NodePort type', () => {
       expect(() => api().exposeViaService({ name: 's', port: 80, nodePort: 30567 })).toThrow(
         /nodePort is only valid with type ServiceType.NODE_PORT, got nodePort 30567 with type ClusterIP/,
+      );
+    });
+
+    it.each([ServiceType.LOAD_BALANCER, ServiceType.EXTERNAL_NAME])('the type is %s', (type) => {
+      expect(() => api().exposeViaService({ name: 's', port: 80, type })).toThrow(
+        new RegExp(`Service type must be one of ClusterIP, NodePort, got ${type}; publish the workload through a HardenedIngress`),
       );
     });
 

@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
-import type { ContainerPort } from './workload.js';
+import type { WorkloadPort } from './workload.js';
 
 /** Timing shared by every probe kind. */
-export interface ProbeOptions {
+export interface HealthProbeOptions {
   /**
    * Seconds after container start before the first probe.
    * @default 0
@@ -26,7 +26,7 @@ export interface ProbeOptions {
 }
 
 /** Options of an HTTP GET probe. */
-export interface HttpGetProbeOptions extends ProbeOptions {
+export interface HttpGetHealthProbeOptions extends HealthProbeOptions {
   /**
    * Container port name or number to probe.
    * @default - the workload's first container port
@@ -42,7 +42,7 @@ export interface HttpGetProbeOptions extends ProbeOptions {
 }
 
 /** Options of a TCP socket probe. */
-export interface TcpSocketProbeOptions extends ProbeOptions {
+export interface TcpSocketHealthProbeOptions extends HealthProbeOptions {
   /**
    * Container port name or number to probe.
    * @default - the workload's first container port
@@ -50,7 +50,7 @@ export interface TcpSocketProbeOptions extends ProbeOptions {
   readonly port?: string | number;
 }
 
-const TIMING_MINIMUMS: ReadonlyArray<readonly [keyof ProbeOptions, number]> = [
+const TIMING_MINIMUMS: ReadonlyArray<readonly [keyof HealthProbeOptions, number]> = [
   ['initialDelaySeconds', 0],
   ['periodSeconds', 1],
   ['timeoutSeconds', 1],
@@ -62,35 +62,38 @@ type ProbeAction =
   | { readonly kind: 'tcp'; readonly port?: string | number }
   | { readonly kind: 'exec'; readonly command: readonly string[] };
 
-/** A readiness, liveness or startup probe. */
-export class Probe {
+/**
+ * A readiness, liveness or startup probe. Unlike cdk8s-plus's `Probe` it can send a `Host` header
+ * (`httpGet(path, { hostHeader })`) and refers to container ports by name.
+ */
+export class HealthProbe {
   /** Probe with an HTTP GET request to `path`; 2xx/3xx counts as success. */
-  public static httpGet(path: string, options: HttpGetProbeOptions = {}): Probe {
+  public static httpGet(path: string, options: HttpGetHealthProbeOptions = {}): HealthProbe {
     if (!path.startsWith('/')) {
       throw new Error(`probe path must start with '/', got '${path}'`);
     }
     if (options.hostHeader !== undefined && !/^[A-Za-z0-9.:[\]-]+$/.test(options.hostHeader)) {
       throw new Error(`probe hostHeader must be a host or host:port, got '${options.hostHeader}'`);
     }
-    return new Probe({ kind: 'http', path, port: options.port, hostHeader: options.hostHeader }, options);
+    return new HealthProbe({ kind: 'http', path, port: options.port, hostHeader: options.hostHeader }, options);
   }
 
   /** Probe by opening a TCP connection. */
-  public static tcpSocket(options: TcpSocketProbeOptions = {}): Probe {
-    return new Probe({ kind: 'tcp', port: options.port }, options);
+  public static tcpSocket(options: TcpSocketHealthProbeOptions = {}): HealthProbe {
+    return new HealthProbe({ kind: 'tcp', port: options.port }, options);
   }
 
   /** Probe by running `command` in the container; exit code 0 counts as success. */
-  public static exec(command: readonly string[], options: ProbeOptions = {}): Probe {
+  public static exec(command: readonly string[], options: HealthProbeOptions = {}): HealthProbe {
     if (command.length === 0) {
       throw new Error('exec probe command must not be empty; pass e.g. ["pg_isready", "-q"]');
     }
-    return new Probe({ kind: 'exec', command }, options);
+    return new HealthProbe({ kind: 'exec', command }, options);
   }
 
   private constructor(
     private readonly action: ProbeAction,
-    private readonly options: ProbeOptions,
+    private readonly options: HealthProbeOptions,
   ) {
     for (const [field, minimum] of TIMING_MINIMUMS) {
       const value = options[field];
@@ -104,7 +107,7 @@ export class Probe {
    * Renders the Kubernetes probe. Used by the hardened workloads.
    * @param containerPorts the container's ports; the first is used when the probe names none
    */
-  public render(containerPorts: readonly ContainerPort[]): k8s.Probe {
+  public render(containerPorts: readonly WorkloadPort[]): k8s.Probe {
     const timing = {
       initialDelaySeconds: this.options.initialDelaySeconds ?? 0,
       periodSeconds: this.options.periodSeconds ?? 10,
@@ -124,7 +127,7 @@ export class Probe {
   }
 }
 
-function probePort(port: string | number | undefined, containerPorts: readonly ContainerPort[]): k8s.IntOrString {
+function probePort(port: string | number | undefined, containerPorts: readonly WorkloadPort[]): k8s.IntOrString {
   if (typeof port === 'number') {
     return k8s.IntOrString.fromNumber(port);
   }

@@ -1,0 +1,60 @@
+import { jobBackoffSeconds, JobRestartPolicy } from '@natter/constructs';
+import { describe, expect, it } from 'vitest';
+import { ALL_VARIANTS, manifestsOf, variantName } from './natter-cluster.js';
+import { findObject, type Manifest } from '@natter/kube-check';
+
+// Loosely typed access to synthesized specs.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Spec = Record<string, any>;
+const specOf = (object: Manifest): Spec => object.spec as Spec;
+const ofKind = (objects: readonly Manifest[], kind: string): Manifest[] => objects.filter((object) => object.kind === kind);
+
+/** Deployments with two or more replicas get a PodDisruptionBudget and two spread constraints. */
+const replicatedDeployments = (profile: (typeof ALL_VARIANTS)[number]): number => [profile.api.replicas, profile.linkPreview.replicas].filter((replicas) => replicas >= 2).length;
+
+describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('hardening the review asked for (%s)', (_, profile) => {
+  const objects = manifestsOf(profile);
+
+  it("declares the namespace's default ServiceAccount without a token, for pods that name none", () => {
+    const account = objects.find((object) => object.kind === 'ServiceAccount' && object.metadata?.name === 'default');
+    expect(account?.metadata?.namespace).toBe(findObject(objects, 'Namespace', 'natter-api').metadata?.name);
+    expect(account?.automountServiceAccountToken).toBe(false);
+  });
+
+  it('lets node drains evict unready pods: every PodDisruptionBudget has unhealthyPodEvictionPolicy AlwaysAllow', () => {
+    const budgets = ofKind(objects, 'PodDisruptionBudget');
+    expect(budgets.length).toBe(replicatedDeployments(profile));
+    for (const budget of budgets) {
+      expect(specOf(budget).unhealthyPodEvictionPolicy, budget.metadata?.name).toBe('AlwaysAllow');
+    }
+  });
+
+  it('spreads each Deployment revision on its own (matchLabelKeys: [pod-template-hash])', () => {
+    const constraints = ofKind(objects, 'Deployment').flatMap((deployment) => specOf(deployment).template.spec.topologySpreadConstraints ?? []);
+    expect(constraints.length).toBe(2 * replicatedDeployments(profile));
+    for (const constraint of constraints) {
+      expect(constraint.matchLabelKeys).toEqual(['pod-template-hash']);
+    }
+  });
+
+  it("retains the database's volumes when its StatefulSet is deleted or scaled, and gives claim templates apiVersion and kind", () => {
+    const sets = ofKind(objects, 'StatefulSet');
+    expect(sets.length).toBeGreaterThan(0);
+    for (const set of sets) {
+      expect(specOf(set).persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+      for (const template of specOf(set).volumeClaimTemplates) {
+        expect(template).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
+      }
+    }
+  });
+
+  it("gives every Job's retries time to run: its back-off fits inside activeDeadlineSeconds", () => {
+    const jobs = ofKind(objects, 'Job');
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const job of jobs) {
+      const spec = specOf(job);
+      const restartPolicy = spec.template.spec.restartPolicy === 'OnFailure' ? JobRestartPolicy.ON_FAILURE : JobRestartPolicy.NEVER;
+      expect(jobBackoffSeconds(spec.backoffLimit, restartPolicy), job.metadata?.name).toBeLessThan(spec.activeDeadlineSeconds);
+    }
+  });
+});
