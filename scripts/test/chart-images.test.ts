@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
 import { execForm, parseDockerfile, stageEnvironment, type Stage } from './support/dockerfile.js';
 
-/** Image repository → the package whose Dockerfile builds it (the names the team contract fixes). */
+/** Image repository → the service the Dockerfile builds it for (the names the team contract fixes). */
 const IMAGES: Readonly<Record<string, ServiceName>> = { 'natter-api': 'natter-api', 'natter-link-preview': 'link-preview' };
 
 interface Container {
@@ -46,7 +46,7 @@ function podSpecs(value: unknown, found: { file: string; spec: PodSpec }[], file
 const runtimeStages = new Map<ServiceName, Stage>(
   (Object.keys(SERVICES) as ServiceName[]).map((service) => [
     service,
-    parseDockerfile(readFileSync(join(REPO_ROOT, `packages/${service}/Dockerfile`), 'utf8')).stages.at(-1)!,
+    parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'), { SERVICE: service }).stages.at(-1)!,
   ]),
 );
 
