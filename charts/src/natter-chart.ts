@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
+import { requireLockedImages } from './image-lock.js';
 import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
@@ -47,6 +48,7 @@ export class NatterChart extends Chart {
     super(scope, id, { namespace: NAMESPACE, disableResourceNameHashes: true });
     const { profile } = props;
     validateProfile(profile);
+    requireLockedImages(profile);
     this.profile = profile;
 
     const namespace = new HardenedNamespace(this, 'Namespace', {

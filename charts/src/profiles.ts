@@ -1,4 +1,5 @@
 import { ImagePullPolicy } from '@natter/constructs';
+import { lockedImages } from './image-lock.js';
 
 /**
  * How pods join the Linkerd mesh, which decides the namespace's Pod Security Admission level:
@@ -117,11 +118,8 @@ export const PROD: NatterProfile = {
   name: 'prod',
   outputSubdirectory: 'prod',
   meshMode: 'linkerd-cni',
-  images: {
-    natterApi: `${PROD_REGISTRY}/natter-api@${PROD_NATTER_API_DIGEST}`,
-    linkPreview: `${PROD_REGISTRY}/natter-link-preview@${PROD_LINK_PREVIEW_DIGEST}`,
-    postgres: `${PROD_REGISTRY}/postgres@${PROD_POSTGRES_DIGEST}`,
-  },
+  // Released images only: images.lock.json, written by `npm run images` (charts/src/image-lock.ts).
+  images: lockedImages(),
   imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
   requireDigestPinnedImages: true,
   replicas: 2,
