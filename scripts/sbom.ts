@@ -19,14 +19,14 @@ interface LockfileDependencyMap {
   readonly [name: string]: string | { readonly version: string };
 }
 
-interface Lockfile {
+export interface Lockfile {
   readonly importers: Readonly<Record<string, { readonly dependencies?: LockfileDependencyMap; readonly optionalDependencies?: LockfileDependencyMap }>>;
   readonly packages?: Readonly<Record<string, { readonly resolution?: { readonly integrity?: string } }>>;
   readonly snapshots?: Readonly<Record<string, { readonly dependencies?: LockfileDependencyMap; readonly optionalDependencies?: LockfileDependencyMap }>>;
 }
 
 /** A package of the service's locked production closure: `name@version` (peer suffix removed). */
-interface LockedPackage {
+export interface LockedPackage {
   readonly name: string;
   readonly version: string;
   readonly integrity: string | undefined;
@@ -74,7 +74,7 @@ const withoutPeers = (version: string): string => version.replace(/\(.*$/, '');
  * `optionalDependencies`, transitively, following workspace links into the linked importer.
  * Returns the registry packages by `name@version` and the workspace importers reached.
  */
-function productionClosure(lockfile: Lockfile, importer: string): { packages: Map<string, LockedPackage>; workspaces: Map<string, ReadonlySet<string>> } {
+export function productionClosure(lockfile: Lockfile, importer: string): { packages: Map<string, LockedPackage>; workspaces: Map<string, ReadonlySet<string>> } {
   const packages = new Map<string, LockedPackage>();
   const workspaces = new Map<string, ReadonlySet<string>>();
   const snapshotKeys = (dependencies: readonly (LockfileDependencyMap | undefined)[]) =>
@@ -158,9 +158,13 @@ export interface SbomOptions {
   readonly bundleInputs: readonly string[];
 }
 
+export function readLockfile(root: string): Lockfile {
+  return parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+}
+
 /** The SBOM of what the bundles contain; throws when they contain anything the lockfile does not account for. */
 export function serviceSbom({ root, service, bundleInputs }: SbomOptions): CycloneDxBom {
-  const lockfile = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Lockfile;
+  const lockfile = readLockfile(root);
   const importer = `packages/${service}`;
   const closure = productionClosure(lockfile, importer);
   const readManifest = (folder: string) => JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as Manifest;
