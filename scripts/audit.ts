@@ -5,7 +5,7 @@
  * policy in the root README ("Dependency audit"):
  *
  * - a high or critical advisory fails, unless audit-exceptions.json accepts it until a date that
- *   has not passed (an expired exception fails too);
+ *   has not passed and is at most 90 days away (an expired exception fails too);
  * - moderate and low advisories are listed, and do not fail;
  * - when the advisory service cannot be reached the audit says so and passes, unless it is
  *   required (`--required` or NATTER_AUDIT_REQUIRED=1: the release job), where it fails.
@@ -26,6 +26,8 @@ import { productionClosure, readLockfile } from './sbom.js';
 export const EXCEPTIONS_FILE = join(REPO_ROOT, 'audit-exceptions.json');
 const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 const FAILING = new Set(['high', 'critical']);
+/** How long an exception may stand before someone has to look at the advisory again. */
+export const MAX_EXCEPTION_DAYS = 90;
 const SEVERITIES = ['critical', 'high', 'moderate', 'low', 'info'];
 
 interface Advisory {
@@ -65,7 +67,10 @@ export function productionVersions(root: string = REPO_ROOT): Map<string, string
   return new Map([...versions].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, set]) => [name, [...set].sort()]));
 }
 
-export function parseExceptions(text: string, source: string): AuditException[] {
+const isoDay = (date: Date): string => date.toISOString().slice(0, 10);
+
+export function parseExceptions(text: string, source: string, today: Date): AuditException[] {
+  const latest = isoDay(new Date(today.getTime() + MAX_EXCEPTION_DAYS * 86_400_000));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -80,6 +85,9 @@ export function parseExceptions(text: string, source: string): AuditException[] 
     }
     if (!/^\d{4}-\d{2}-\d{2}$/.test(record.expires as string) || Number.isNaN(Date.parse(record.expires as string))) {
       throw new UsageError(`${source}[${index}]: 'expires' must be a date YYYY-MM-DD, got '${record.expires as string}'`);
+    }
+    if ((record.expires as string) > latest) {
+      throw new UsageError(`${source}[${index}]: 'expires' ${record.expires as string} is more than ${MAX_EXCEPTION_DAYS} days away; re-check the advisory by ${latest} at the latest`);
     }
     return record as unknown as AuditException;
   });
@@ -151,7 +159,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       allowPositionals: false,
     }).values;
     const exceptionsFile = resolve(options.exceptions ?? EXCEPTIONS_FILE);
-    exceptions = existsSync(exceptionsFile) ? parseExceptions(readFileSync(exceptionsFile, 'utf8'), exceptionsFile) : [];
+    exceptions = existsSync(exceptionsFile) ? parseExceptions(readFileSync(exceptionsFile, 'utf8'), exceptionsFile, new Date()) : [];
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\nusage: npm run audit -- [--registry <url>] [--exceptions <file>] [--required]`);
     return 2;
@@ -166,7 +174,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return required ? 1 : 0;
   }
   const findings = findingsOf(answer.advisories, versions);
-  const { lines, failed } = judge(findings, exceptions, new Date().toISOString().slice(0, 10));
+  const { lines, failed } = judge(findings, exceptions, isoDay(new Date()));
   console.log(`audit: ${versions.size} production packages, ${findings.length} advisories`);
   for (const line of lines) console.log(line);
   if (failed) console.log('audit: FAILED: upgrade the package, or record why the advisory does not apply in audit-exceptions.json (README, "Dependency audit")');

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import semver from 'semver';
 import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
 import { imageNodeMajor } from '../image-runtime.js';
 import {
@@ -148,6 +149,15 @@ describe('the images together', () => {
     expect(imageNodeMajor()).toBe(Number(buildMajor));
     expect(imageNodeMajor() % 2).toBe(0);
     expect(imageNodeMajor()).toBeGreaterThanOrEqual(24);
+  });
+
+  it('run a Node line that `engines` supports, as does the Node running this test (CI runs it on both lines)', () => {
+    const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
+    // 24.11.0 opened the 24 LTS line; engines names the LTS releases of each supported line.
+    expect(semver.satisfies(`${imageNodeMajor()}.11.0`, engines.node)).toBe(true);
+    expect(semver.satisfies(`${imageNodeMajor()}.10.0`, engines.node)).toBe(false);
+    expect(semver.satisfies(process.versions.node, engines.node), `Node ${process.versions.node} against engines ${engines.node}`).toBe(true);
+    expect(semver.satisfies('22.12.0', engines.node), 'Node 22 is not tested, so not claimed').toBe(false);
   });
 
   it('refuse to build without SERVICE, before anything is copied, naming every service', () => {
