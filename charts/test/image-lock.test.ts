@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -93,7 +93,7 @@ describe('the prod profile and the lock', () => {
   });
 
   it('deploys exactly the locked images (dist/prod)', () => {
-    const images = new Set(imagesIn(join(IMAGE_LOCK_FILE, '..', 'dist', 'prod', 'natter.k8s.yaml')));
+    const images = new Set(imagesIn(fileURLToPath(new URL('../../dist/prod/natter.k8s.yaml', import.meta.url))));
     expect(images).toEqual(new Set(Object.values(readImageLock())));
   });
 
