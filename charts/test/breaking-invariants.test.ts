@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clusterModel, manifestsOf, OUTSIDERS } from './natter-cluster.js';
-import { isPortSkipped } from './toolkit/linkerd.js';
-import { type Manifest, findObject, podTemplates } from './toolkit/manifest.js';
-import { checkPodSecurity } from './toolkit/pod-security.js';
-import { validateManifests } from './toolkit/schema.js';
-import { findSecretMaterial } from './toolkit/secrets.js';
-import { checkServiceWiring } from './toolkit/services.js';
+import { checkPodSecurity, checkServiceWiring, findObject, findSecretMaterial, isPortSkipped, type Manifest, podTemplates, validateManifests } from '@natter/kube-check';
 import { DEV } from '../src/profiles.js';
 
 /**

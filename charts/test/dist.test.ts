@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PROFILES, selectProfiles } from '../src/profiles.js';
 import { synthesizeAll, synthesizeProfile } from '../src/synth.js';
-import { parseManifests } from './toolkit/manifest.js';
-import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
+import { findLiterals, findSecretMaterial, parseManifests } from '@natter/kube-check';
 
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, OUTSIDERS, clusterModel, manifestsOf, variantName } from './natter-cluster.js';
-import { mapSelectorMatches } from './toolkit/labels.js';
-import { type Manifest, findObject, podTemplates } from './toolkit/manifest.js';
+import { findObject, type Manifest, mapSelectorMatches, podTemplates } from '@natter/kube-check';
 
 interface ServerSpec {
   podSelector: { matchLabels: Record<string, string> };

@@ -1,6 +1,4 @@
-import type { Manifest, PodTemplate } from './toolkit/manifest.js';
-import { podTemplates } from './toolkit/manifest.js';
-import { type Endpoint, type IpEndpoint, NetworkPolicyEvaluator, type PodEndpoint, namespacesOf, podEndpoints } from './toolkit/network-policy.js';
+import { type Endpoint, type IpEndpoint, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
 import { DEV, type MeshMode, type NatterProfile, PROD } from '../src/profiles.js';
 import { synthesizeProfile } from '../src/synth.js';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, OUTSIDERS, PROBES, clusterModel, manifestsOf, variantName } from './natter-cluster.js';
-import { connectivityTable, formatAllowed } from './toolkit/network-policy.js';
-import { podTemplates } from './toolkit/manifest.js';
+import { connectivityTable, formatAllowed, podTemplates } from '@natter/kube-check';
 import { DEV, PROD } from '../src/profiles.js';
 
 const MESH_CONTROL_PLANE = [

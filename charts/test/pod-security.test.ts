@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, manifestsOf, variantName } from './natter-cluster.js';
-import { injectLinkerd, isInjected, isPortSkipped } from './toolkit/linkerd.js';
-import { findObject, podTemplates } from './toolkit/manifest.js';
-import { checkPodSecurity, enforcedLevel, formatViolations, parseLevel } from './toolkit/pod-security.js';
+import { checkPodSecurity, enforcedLevel, findObject, formatViolations, injectLinkerd, isInjected, isPortSkipped, parseLevel, podTemplates } from '@natter/kube-check';
 import { SERVICE_PORT, DATABASE_PORT } from '../src/contract.js';
 
 const MESHED_PORTS = [SERVICE_PORT, DATABASE_PORT];

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, env, manifestsOf, templateNamed, variantName } from './natter-cluster.js';
-import { findObject, podTemplates, type Manifest } from './toolkit/manifest.js';
-import { validateManifests } from './toolkit/schema.js';
-import { loadCrdSchemas, validateCustomResources } from './toolkit/crd-schema.js';
+import { checkServiceWiring, findLiterals, findObject, findSecretMaterial, loadCrdSchemas, type Manifest, podTemplates, validateCustomResources, validateManifests } from '@natter/kube-check';
 import { readFileSync } from 'node:fs';
-import { findLiterals, findSecretMaterial } from './toolkit/secrets.js';
-import { checkServiceWiring } from './toolkit/services.js';
 import { DEV, PROD } from '../src/profiles.js';
 import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';

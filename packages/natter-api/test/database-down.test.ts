@@ -3,8 +3,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, type Database } from '../src/db/database.js';
 import { createPostgresDatabase } from '../src/db/postgres.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { expectSecurityHeaders, PASSWORD, startApp, uniqueName, type TestApp } from './support/harness.js';
+import { createTestDatabase, terminateBackends, TEST_DATABASE_URL, type TestDatabase } from './support/database.js';
+import { createSpace, expectSecurityHeaders, PASSWORD, registerUser, startApp, uniqueName, type TestApp } from './support/harness.js';
 import { startCuttableProxy } from './support/tcp-proxy.js';
 
 let database: TestDatabase;
@@ -52,7 +52,7 @@ describe('database outage', () => {
     }
   });
 
-  it.skipIf(process.env['NATTER_TEST_DATABASE_URL'] === undefined)(
+  it.skipIf(TEST_DATABASE_URL === undefined)(
     'when the network to real PostgreSQL is cut, then 503; when it is restored, then the pool reconnects without a restart',
     async () => {
       const api = database.api!;
@@ -69,6 +69,58 @@ describe('database outage', () => {
         await app.close();
         await pool.close();
         await proxy.close();
+      }
+    },
+  );
+
+  it.skipIf(TEST_DATABASE_URL === undefined)(
+    'when PostgreSQL terminates the connection a write transaction holds, then that request gets 503 + Retry-After, nothing crashes and the next write succeeds',
+    async () => {
+      // Node turns an 'error' event without a listener into an uncaught exception: record any.
+      const uncaught: unknown[] = [];
+      const record = (error: unknown): void => void uncaught.push(error);
+      process.on('uncaughtException', record);
+      const pool = createPostgresDatabase({ ...database.api!, logger: pino({ level: 'silent' }) });
+      let terminateNextTransaction = false;
+      const terminated: number[] = [];
+      // The connection dies between two statements of the transaction, as under a restart with writes in flight.
+      const dying: Database = {
+        query: (text, params) => pool.query(text, params),
+        exec: (script) => pool.exec(script),
+        close: () => pool.close(),
+        transaction: (work) =>
+          pool.transaction(async (tx) => {
+            if (terminateNextTransaction) {
+              terminateNextTransaction = false;
+              const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+              terminated.push(row!.pid);
+              await terminateBackends([row!.pid]);
+              // Let the client see the server's goodbye (57P01) and the closed socket before the next statement.
+              await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+            return work(tx);
+          }),
+      };
+      const app = await startApp(dying);
+      try {
+        const owner = await registerUser(app);
+        const space = await createSpace(app, owner);
+        terminateNextTransaction = true;
+        const lost = await app.http.post(space['messages-rw']).set('Authorization', owner.auth).send({ author: owner.username, message: 'in flight' });
+        expect(terminated).toHaveLength(1);
+        expect(lost.status).toBe(503);
+        expect(lost.headers['retry-after']).toBe('1');
+        expect(lost.body).toEqual({ error: 'service unavailable' });
+        expectSecurityHeaders(lost, expect);
+        const next = await app.http.post(space['messages-rw']).set('Authorization', owner.auth).send({ author: owner.username, message: 'after' });
+        expect(next.status).toBe(201);
+        const [fresh] = await pool.transaction((tx) => tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'));
+        expect(fresh?.pid).not.toBe(terminated[0]);
+        expect(uncaught).toEqual([]);
+      } finally {
+        process.off('uncaughtException', record);
+        await app.close();
+        await pool.close();
       }
     },
   );

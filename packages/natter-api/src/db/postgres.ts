@@ -101,6 +101,15 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
       } catch (error) {
         throw translate(error);
       }
+      // A checked-out client reports a lost connection (a restart, pg_terminate_backend: 57P01) as an
+      // 'error' event on itself, which pool.on('error') does not cover; unhandled, it ends the process.
+      // The statement in flight fails on its own (→ 503); the client is then destroyed, not reused.
+      let lost: Error | undefined;
+      const onLost = (error: Error): void => {
+        lost ??= error;
+        options.logger.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, 'database connection lost during a transaction');
+      };
+      client.on('error', onLost);
       const tx = queryable(client, statementName);
       let broken: unknown;
       try {
@@ -114,8 +123,10 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
         });
         throw error;
       } finally {
-        // A connection that failed to roll back is destroyed rather than reused.
-        client.release(broken instanceof Error ? broken : undefined);
+        // A connection that was lost or failed to roll back is destroyed rather than reused. (Once
+        // released, the pool's own listener covers it again.)
+        client.off('error', onLost);
+        client.release(lost ?? (broken instanceof Error ? broken : undefined));
       }
     },
     close: () => pool.end(),

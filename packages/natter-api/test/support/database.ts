@@ -82,6 +82,23 @@ async function createPostgresTestDatabase(url: string): Promise<TestDatabase> {
   return { kind: 'postgres', db, owner, api, ownerConnection, close };
 }
 
+/**
+ * Real PostgreSQL only: ends these server processes (as a restart or an administrator would, 57P01)
+ * and waits until the server no longer lists them.
+ */
+export async function terminateBackends(pids: readonly number[]): Promise<void> {
+  if (TEST_DATABASE_URL === undefined) throw new Error('terminateBackends needs NATTER_TEST_DATABASE_URL');
+  await asSuperuser(TEST_DATABASE_URL, async (admin) => {
+    await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const { rows } = await admin.query('SELECT count(*)::int AS alive FROM pg_stat_activity WHERE pid = ANY($1::int[])', [pids]);
+      if (rows[0].alive === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`backends ${pids.join(', ')} still alive after pg_terminate_backend`);
+  });
+}
+
 async function asSuperuser(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

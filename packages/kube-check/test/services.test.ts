@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, service } from './fixtures.js';
-import { checkServiceWiring } from './services.js';
+import { checkServiceWiring } from '../src/services.js';
 
 const web = deployment('web', { app: 'web' });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, restrictedPodSpec } from './fixtures.js';
-import { findLiterals, findSecretMaterial } from './secrets.js';
+import { findLiterals, findSecretMaterial } from '../src/secrets.js';
 
 describe('findSecretMaterial', () => {
   it('passes secret references and *_FILE paths', () => {

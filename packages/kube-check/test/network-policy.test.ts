@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains } from './cidr.js';
+import { cidrContains } from '../src/cidr.js';
 import { deployment, networkPolicy, restrictedPodSpec } from './fixtures.js';
-import type { Manifest } from './manifest.js';
-import { type Endpoint, NetworkPolicyEvaluator, type PodEndpoint, connectivityTable, formatAllowed, podEndpoints } from './network-policy.js';
+import type { Manifest } from '../src/manifest.js';
+import { type Endpoint, NetworkPolicyEvaluator, type PodEndpoint, connectivityTable, formatAllowed, podEndpoints } from '../src/network-policy.js';
 
 const web: PodEndpoint = { kind: 'pod', name: 'web', namespace: 'shop', labels: { app: 'web' }, ports: [{ name: 'http', containerPort: 8080 }], ip: '10.244.0.10' };
 const db: PodEndpoint = { kind: 'pod', name: 'db', namespace: 'shop', labels: { app: 'db' }, ports: [{ name: 'pg', containerPort: 5432 }], ip: '10.244.0.11' };

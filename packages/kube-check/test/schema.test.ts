@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, networkPolicy, restrictedPodSpec, service } from './fixtures.js';
-import type { Manifest } from './manifest.js';
-import { validateManifests } from './schema.js';
+import type { Manifest } from '../src/manifest.js';
+import { validateManifests } from '../src/schema.js';
 
 function errorsOf(...objects: Manifest[]): string[] {
   return validateManifests(objects).errors;

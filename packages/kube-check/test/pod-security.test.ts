@@ -1,7 +1,7 @@
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { describe, expect, it } from 'vitest';
 import { restrictedPodSpec } from './fixtures.js';
-import { checkPodSecurity, enforcedLevel } from './pod-security.js';
+import { checkPodSecurity, enforcedLevel } from '../src/pod-security.js';
 
 function controlsFailed(mutate: (spec: IPodSpec) => void, level: 'baseline' | 'restricted' = 'restricted', annotations: Record<string, string> = {}): string[] {
   const spec = restrictedPodSpec();

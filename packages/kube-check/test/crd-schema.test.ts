@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCrdSchemas, validateCustomResources } from './crd-schema.js';
-import type { Manifest } from './manifest.js';
+import { loadCrdSchemas, validateCustomResources } from '../src/crd-schema.js';
+import type { Manifest } from '../src/manifest.js';
 
-const schemas = loadCrdSchemas(readFileSync(new URL('../../crds/linkerd-policy-crds.yaml', import.meta.url), 'utf8'));
+const schemas = loadCrdSchemas(readFileSync(new URL('../../../charts/crds/linkerd-policy-crds.yaml', import.meta.url), 'utf8'));
 
 function server(spec: Record<string, unknown>): Manifest {
   return { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 's', namespace: 'n' }, spec };

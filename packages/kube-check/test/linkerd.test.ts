@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { restrictedPodSpec } from './fixtures.js';
-import { injectLinkerd, isInjected, isPortSkipped } from './linkerd.js';
-import { checkPodSecurity } from './pod-security.js';
+import { injectLinkerd, isInjected, isPortSkipped } from '../src/linkerd.js';
+import { checkPodSecurity } from '../src/pod-security.js';
 
 describe('isPortSkipped', () => {
   it("applies Linkerd's default skip list (4567,4568) when the pod does not override it", () => {

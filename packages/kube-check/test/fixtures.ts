@@ -1,5 +1,5 @@
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '../src/manifest.js';
 
 /** A fresh pod spec that passes every restricted control; tests break one thing at a time. */
 export function restrictedPodSpec(): IPodSpec {
