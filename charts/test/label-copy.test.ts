@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, clusterModel, manifestsOf, variantName } from './natter-cluster.js';
-import { mapSelectorMatches } from './toolkit/labels.js';
-import { type Manifest, podTemplates } from './toolkit/manifest.js';
+import { type Manifest, mapSelectorMatches, podTemplates } from '@natter/kube-check';
 
 /** The ServiceAccounts Linkerd admits to the Server that selects `labels`, as namespace/name. */
 function admittedIdentities(objects: readonly Manifest[], labels: Readonly<Record<string, string>>): string[] {

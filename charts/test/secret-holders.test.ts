@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SECRETS } from '../src/contract.js';
 import { ALL_VARIANTS, manifestsOf, variantName } from './natter-cluster.js';
-import { podTemplates } from './toolkit/manifest.js';
+import { podTemplates } from '@natter/kube-check';
 
 describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('Secret holders (%s)', (_, profile) => {
   const templates = podTemplates(manifestsOf(profile));
