@@ -2,16 +2,21 @@
  * Bundles a service into self-contained ESM files that plain `node` runs, as the production
  * images do: `server.mjs` for every service, plus `migrate.mjs` for the Natter API.
  *
- *   tsx scripts/bundle.ts <link-preview|natter-api> [--outdir <dir>]   (default: packages/<service>/build)
+ *   tsx scripts/bundle.ts <link-preview|natter-api> [--outdir <dir>] [--sbom <file>]
+ *
+ * --outdir defaults to packages/<service>/build; --sbom also writes the CycloneDX SBOM of what the
+ * bundles contain (scripts/sbom.ts), as the image build does.
  *
  * The image copies only these files, so anything the bundle does not contain does not ship:
  * test code, benchmarks and the embedded development database are kept out on purpose, and the
  * build fails if test code is ever pulled in through an import.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
+import { serviceSbom } from './sbom.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,8 +42,14 @@ const DEVELOPMENT_ONLY_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   '@electric-sql/pglite': ['PGlite'],
 };
 
-/** Optional native add-ons our dependencies probe for behind a guard; never installed, never loaded. */
-const ABSENT_OPTIONAL_MODULES = ['pg-native'];
+/**
+ * Optional modules our dependencies probe for behind a guard (`try { require(…) } catch {}`); the
+ * lockfile installs none of them for the services, so they stay out and the guard takes its
+ * fallback. `pg-native` is pg's native driver; `supports-color` is debug's optional peer, which
+ * pnpm's hoisting would otherwise let esbuild pick up from another package's dependencies (the SBOM
+ * check in scripts/sbom.ts fails the build on any such undeclared package).
+ */
+const ABSENT_OPTIONAL_MODULES = ['pg-native', 'supports-color'];
 
 /**
  * ESM output has no `require`, `__filename` or `__dirname`, yet bundled CommonJS dependencies
@@ -119,6 +130,8 @@ export async function bundleService(service: ServiceName, outDir: string): Promi
     plugins: [refuseTestCode(), stubDevelopmentOnlyPackages()],
     legalComments: 'eof',
     metafile: true,
+    // Metafile inputs relative to the repository root, wherever the command runs.
+    absWorkingDir: REPO_ROOT,
     logLevel: 'warning',
   });
   return {
@@ -128,17 +141,41 @@ export async function bundleService(service: ServiceName, outDir: string): Promi
 }
 
 function usage(): never {
-  console.error(`usage: tsx scripts/bundle.ts <${Object.keys(SERVICES).join('|')}> [--outdir <dir>]`);
+  console.error(`usage: tsx scripts/bundle.ts <${Object.keys(SERVICES).join('|')}> [--outdir <dir>] [--sbom <file>]`);
   process.exit(2);
 }
 
+function parseCommandLine(argv: readonly string[]): { service: ServiceName; outDir: string; sbom: string | undefined } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { outdir: { type: 'string' }, sbom: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const [service, ...rest] = positionals;
+    if (service === undefined || !isServiceName(service) || rest.length > 0) usage();
+    return {
+      service,
+      outDir: resolve(values.outdir ?? join(REPO_ROOT, 'packages', service, 'build')),
+      sbom: values.sbom === undefined ? undefined : resolve(values.sbom),
+    };
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    return usage();
+  }
+}
+
 async function main(argv: readonly string[]): Promise<void> {
-  const [service, flag, outDirArgument, ...rest] = argv;
-  if (service === undefined || !isServiceName(service) || rest.length > 0) usage();
-  if (flag !== undefined && (flag !== '--outdir' || outDirArgument === undefined)) usage();
-  const outDir = resolve(outDirArgument ?? join(REPO_ROOT, 'packages', service, 'build'));
-  const { outputs } = await bundleService(service, outDir);
-  for (const output of outputs) console.log(`wrote ${relative(process.cwd(), output) || output}`);
+  const { service, outDir, sbom } = parseCommandLine(argv);
+  const { outputs, inputs } = await bundleService(service, outDir);
+  const written = [...outputs];
+  if (sbom !== undefined) {
+    await mkdir(dirname(sbom), { recursive: true });
+    await writeFile(sbom, `${JSON.stringify(serviceSbom({ root: REPO_ROOT, service, bundleInputs: inputs }), null, 2)}\n`);
+    written.push(sbom);
+  }
+  for (const output of written) console.log(`wrote ${relative(process.cwd(), output) || output}`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { type ResolvedImages, resolveImages } from './image-lock.js';
 import { type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
 
 export { MESH_MODES, type MeshMode } from './settings.js';
@@ -10,8 +11,10 @@ export { MESH_MODES, type MeshMode } from './settings.js';
  * One environment: a name and its settings with every default filled in. Its source is the file
  * `natter.<name>.yaml` next to `cdk8s.yaml`; adding that file adds the profile.
  */
-export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory'> {
+export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images'> {
   readonly name: string;
+  /** Every image filled in: from images.lock.json when `images.requireReleased`. */
+  readonly images: ResolvedImages;
   /** Directory (relative to the output root) the profile's YAML is written to. */
   readonly outputDirectory: string;
 }
@@ -45,8 +48,14 @@ export function profileFromSettings(name: string, input: unknown, source = `prof
     const problems = result.error.issues.map((issue) => `  ${describeIssue(issue)}`);
     throw new SettingsError(`${source}: ${problems.length === 1 ? 'invalid setting' : `${problems.length} invalid settings`}\n${problems.join('\n')}`);
   }
-  const { outputDirectory, ...settings } = result.data;
-  return { name, outputDirectory: outputDirectory ?? name, ...settings };
+  const { outputDirectory, images, ...settings } = result.data;
+  let resolved: ResolvedImages;
+  try {
+    resolved = resolveImages(images, source);
+  } catch (error) {
+    throw new SettingsError(error instanceof Error ? error.message : String(error));
+  }
+  return { name, outputDirectory: outputDirectory ?? name, images: resolved, ...settings };
 }
 
 /** Parses and validates the text of `natter.<name>.yaml`. */

@@ -43,6 +43,10 @@ const IMAGE = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
 const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label such as ingress-nginx');
 
+/** The profile's image fields, each also an entry of images.lock.json. */
+export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres'] as const;
+export type ImageField = (typeof IMAGE_FIELDS)[number];
+
 const image = z
   .string()
   .regex(IMAGE, 'must be an image reference such as registry.example/name:1.2.3 or name@sha256:<64 hex>')
@@ -97,13 +101,18 @@ export const settingsSchema = z
     logLevel: z.enum(LOG_LEVELS).default('info').describe('LOG_LEVEL of the API, link-preview and the migration.'),
     images: z
       .strictObject({
-        natterApi: image.describe('The Natter API image (also runs the migration).'),
-        linkPreview: image.describe('The link-preview image.'),
-        postgres: image.describe('The official PostgreSQL image, Debian variant (handles a non-root UID).'),
+        natterApi: image.optional().describe('The Natter API image (also runs the migration). Default: its entry in images.lock.json.'),
+        linkPreview: image.optional().describe('The link-preview image. Default: its entry in images.lock.json.'),
+        postgres: image.optional().describe('The official PostgreSQL image, Debian variant (handles a non-root UID). Default: its entry in images.lock.json.'),
         pullPolicy: z.enum(IMAGE_PULL_POLICIES).default('IfNotPresent').describe('imagePullPolicy of every container.'),
         requireDigest: z.boolean().default(true).describe('Refuse any image not pinned by digest (name@sha256:<64 hex>): a tag can be moved under you.'),
+        requireReleased: z
+          .boolean()
+          .default(true)
+          .describe('Run only released builds: every image is its entry in images.lock.json (written by `npm run images`), any other is refused.'),
       })
-      .describe('Container images; no default, every profile names its own.'),
+      .prefault({})
+      .describe('Container images: the released ones from images.lock.json unless requireReleased is false and the profile names its own.'),
     api: z
       .strictObject({
         replicas: replicas(2),
@@ -168,10 +177,15 @@ export const settingsSchema = z
       .describe('Argo CD.'),
   })
   .superRefine((settings, context) => {
+    for (const field of IMAGE_FIELDS) {
+      if (!settings.images.requireReleased && settings.images[field] === undefined) {
+        context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });
+      }
+    }
     if (settings.images.requireDigest) {
-      for (const field of ['natterApi', 'linkPreview', 'postgres'] as const) {
+      for (const field of IMAGE_FIELDS) {
         const value = settings.images[field];
-        if (!DIGEST.test(value)) {
+        if (value !== undefined && !DIGEST.test(value)) {
           context.addIssue({ code: 'custom', path: ['images', field], input: value, message: 'must be pinned by digest (name@sha256:<64 hex>) because images.requireDigest is true' });
         }
       }

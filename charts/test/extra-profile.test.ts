@@ -20,6 +20,7 @@ images:
   linkPreview: registry.qa.example/natter-link-preview@sha256:${'2'.repeat(64)}
   postgres: registry.qa.example/postgres@sha256:${'3'.repeat(64)}
   pullPolicy: Always
+  requireReleased: false
 api:
   replicas: 3
   resources: {cpuRequest: 250m, cpuLimit: 1000m, memoryRequest: 384Mi, memoryLimit: 1Gi}
@@ -42,7 +43,7 @@ gitOps:
 `;
 
 /** The files whose suites run once per profile: each must pick up a profile it has never seen. */
-const PER_PROFILE_SUITES = ['wiring.test.ts', 'hardening.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts'];
+const PER_PROFILE_SUITES = ['wiring.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts'];
 
 interface JsonReport {
   readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly fullName: string; readonly status: string }[] }[];

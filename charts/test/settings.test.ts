@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfiles, parseProfile, profileFromSettings, selectProfiles, SettingsError } from '../src/profiles.js';
+import { lockedImages, readImageLock } from '../src/image-lock.js';
 import { PROFILES } from './natter-cluster.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -10,6 +11,7 @@ const PINNED_IMAGES = `images:
   natterApi: registry.example/natter-api@${DIGEST}
   linkPreview: registry.example/natter-link-preview@${DIGEST}
   postgres: registry.example/postgres@${DIGEST}
+  requireReleased: false
 `;
 
 /** The message `parseProfile` fails with for this YAML (after the pinned images). */
@@ -35,8 +37,9 @@ afterEach(() => {
 });
 
 describe('the settings model', () => {
-  it('has secure defaults: a profile that names only its images gets digests required, 2 replicas, no node port, no CORS, restricted mesh mode', () => {
-    const profile = parseProfile('staging', PINNED_IMAGES);
+  it('has secure defaults: an empty profile runs the released images (images.lock.json), digests required, 2 replicas, no node port, no CORS, restricted mesh mode', () => {
+    const profile = parseProfile('staging', '');
+    expect(profile.images).toMatchObject({ requireReleased: true, ...lockedImages(readImageLock()) });
     expect(profile).toMatchObject({
       name: 'staging',
       outputDirectory: 'staging',
@@ -55,11 +58,11 @@ describe('the settings model', () => {
   });
 
   it('refuses images by tag unless the profile says requireDigest: false, and never accepts latest or a bare name', () => {
-    expect(() => parseProfile('dev', 'images: {natterApi: natter-api:dev, linkPreview: lp:dev, postgres: postgres:16}')).toThrow(
+    expect(() => parseProfile('dev', 'images: {natterApi: natter-api:dev, linkPreview: lp:dev, postgres: postgres:16, requireReleased: false}')).toThrow(
       /natter\.dev\.yaml: 3 invalid settings\n {2}images\.natterApi: must be pinned by digest .* got 'natter-api:dev'/,
     );
-    expect(parseProfile('dev', 'images: {natterApi: natter-api:dev, linkPreview: lp:dev, postgres: postgres:16, requireDigest: false}').images.natterApi).toBe('natter-api:dev');
-    const loose = 'images: {natterApi: natter-api:latest, linkPreview: localhost:5000/lp, postgres: postgres:16, requireDigest: false}';
+    expect(parseProfile('dev', 'images: {natterApi: natter-api:dev, linkPreview: lp:dev, postgres: postgres:16, requireDigest: false, requireReleased: false}').images.natterApi).toBe('natter-api:dev');
+    const loose = 'images: {natterApi: natter-api:latest, linkPreview: localhost:5000/lp, postgres: postgres:16, requireDigest: false, requireReleased: false}';
     expect(() => parseProfile('dev', loose)).toThrow(/images\.natterApi: must not use the tag latest: it moves under you, got 'natter-api:latest'/);
     expect(() => parseProfile('dev', loose)).toThrow(/images\.linkPreview: must carry a tag or a digest, got 'localhost:5000\/lp'/);
   });
@@ -102,7 +105,9 @@ edge:
     expect(failure('api:\n  nodePort: {port: 30567, clientCidrs: [minikube, 10.0.0.0/33, 192.168.49.0/24]}\n')).toMatch(
       /api\.nodePort\.clientCidrs\[0\]: must be a CIDR range .* got 'minikube'\n {2}api\.nodePort\.clientCidrs\[1\]: must be a CIDR range .* got '10\.0\.0\.0\/33'$/,
     );
-    expect(() => parseProfile('staging', 'images: {natterApi: a:1, linkPreview: b:1}')).toThrow(/images\.postgres: is required \(string\)/);
+    expect(() => parseProfile('staging', 'images: {natterApi: a:1, linkPreview: b:1, requireDigest: false, requireReleased: false}')).toThrow(
+      /images\.postgres: must be set because images\.requireReleased is false/,
+    );
   });
 
   it('reports YAML that does not parse with its line, and a file that is not a mapping', () => {

@@ -3,10 +3,13 @@ import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
+import { IMAGE_SOURCES } from '../images.js';
 import { execForm, parseDockerfile, stageEnvironment, type Stage } from './support/dockerfile.js';
 
-/** Image repository → the package whose Dockerfile builds it (the names the team contract fixes). */
-const IMAGES: Readonly<Record<string, ServiceName>> = { 'natter-api': 'natter-api', 'natter-link-preview': 'link-preview' };
+/** Image repository → the service the Dockerfile builds it for (the release script's own table). */
+const IMAGES: Readonly<Record<string, ServiceName>> = Object.fromEntries(
+  Object.entries(IMAGE_SOURCES).flatMap(([image, source]) => (source.kind === 'build' ? [[image, source.service]] : [])),
+);
 
 interface Container {
   name: string;
@@ -46,7 +49,7 @@ function podSpecs(value: unknown, found: { file: string; spec: PodSpec }[], file
 const runtimeStages = new Map<ServiceName, Stage>(
   (Object.keys(SERVICES) as ServiceName[]).map((service) => [
     service,
-    parseDockerfile(readFileSync(join(REPO_ROOT, `packages/${service}/Dockerfile`), 'utf8')).stages.at(-1)!,
+    parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'), { SERVICE: service }).stages.at(-1)!,
   ]),
 );
 

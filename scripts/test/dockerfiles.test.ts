@@ -1,12 +1,27 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import semver from 'semver';
 import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
-import { copyParts, execForm, imageViolations, parseDockerfile, stageEnvironment, type Dockerfile, type Stage } from './support/dockerfile.js';
+import { imageNodeMajor } from '../image-runtime.js';
+import {
+  copyParts,
+  DISTROLESS_NODE_NONROOT,
+  execForm,
+  imageViolations,
+  parseDockerfile,
+  stageEnvironment,
+  type Dockerfile,
+  type Stage,
+} from './support/dockerfile.js';
 import { DockerIgnore } from './support/dockerignore.js';
 
 const read = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');
 const dockerIgnore = new DockerIgnore(read('.dockerignore'));
+const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+/** The one Dockerfile, as `docker build --build-arg SERVICE=<service>` sees it. */
+const dockerfileFor = (service: ServiceName): Dockerfile => parseDockerfile(read('Dockerfile'), { SERVICE: service });
 
 interface Manifest {
   readonly name: string;
@@ -51,20 +66,13 @@ const contextCopies = (stage: Stage) =>
     .map((instruction) => copyParts(instruction.args))
     .filter((copy) => !copy.flags.has('from'));
 
-describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) => {
-  const dockerfile: Dockerfile = parseDockerfile(read(`packages/${service}/Dockerfile`));
+describe.each(SERVICE_NAMES)('the %s image', (service) => {
+  const dockerfile = dockerfileFor(service);
   const build = dockerfile.stages[0]!;
   const runtime = dockerfile.stages.at(-1)!;
-  const bundles = Object.keys(SERVICES[service]).map((name) => `${name}.mjs`);
 
   it('satisfies every image-hardening rule', () => {
     expect(imageViolations(dockerfile)).toEqual([]);
-  });
-
-  it('builds on node:20-bookworm-slim and runs on distroless nonroot, both pinned by digest', () => {
-    expect(build.image).toMatch(/^node:20-bookworm-slim@sha256:[0-9a-f]{64}$/);
-    expect(runtime.image).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12:nonroot@sha256:[0-9a-f]{64}$/);
-    expect(dockerfile.stages).toHaveLength(2);
   });
 
   it('runs the bundled server as UID/GID 10001 on port 4567 in production mode, with node on PATH', () => {
@@ -77,15 +85,15 @@ describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) 
     expect(stageEnvironment(runtime).get('PATH')?.split(':')[0]).toBe('/nodejs/bin');
   });
 
-  it('copies nothing into the runtime stage but the bundles, from the build stage', () => {
+  it('copies nothing into the runtime stage but the build output folder, whose only writer is the bundle step', () => {
     const copies = runtime.instructions.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => copyParts(instruction.args));
-    expect(copies.length).toBeGreaterThan(0);
-    const copied = copies.flatMap((copy) => {
-      expect(copy.flags.get('from')).toBe(build.name);
-      expect(copy.destination.startsWith('/app/')).toBe(true);
-      return copy.sources.map((source) => source.replace(/^\/out\//, ''));
-    });
-    expect(copied.sort()).toEqual([...bundles].sort());
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.flags.get('from')).toBe(build.name);
+    expect(copies[0]!.sources).toEqual(['/out/']);
+    expect(copies[0]!.destination).toBe('/app/');
+    // What /out holds (the bundles and the SBOM, nothing else) is checked on the built image in image-build.test.ts.
+    const writers = build.instructions.filter((instruction) => /(^|\s)\/out\b/.test(instruction.args));
+    expect(writers.map((instruction) => instruction.keyword)).toEqual(['RUN']);
     expect(runtime.instructions.some((instruction) => ['RUN', 'ADD', 'VOLUME'].includes(instruction.keyword))).toBe(false);
   });
 
@@ -99,7 +107,7 @@ describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) 
     expect(install).toContain('--ignore-scripts');
     expect(install).toContain(`--filter @natter/${service}...`);
     const bundleStep = build.instructions.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('bundle.ts'));
-    expect(bundleStep?.args).toBe(`node_modules/.bin/tsx scripts/bundle.ts ${service} --outdir /out`);
+    expect(bundleStep?.args).toBe(`node_modules/.bin/tsx scripts/bundle.ts ${service} --outdir /out --sbom /out/sbom.cdx.json`);
   });
 
   it('copies the manifest, tsconfig and sources of every workspace package the service depends on', () => {
@@ -124,11 +132,49 @@ describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image', (service) 
 });
 
 describe('the images together', () => {
-  it('share the same pinned base images, so a digest bump cannot leave one image behind', () => {
-    const bases = (Object.keys(SERVICES) as ServiceName[]).map((service) =>
-      parseDockerfile(read(`packages/${service}/Dockerfile`)).stages.map((stage) => stage.image),
-    );
+  it('come from one Dockerfile, so a digest bump or a hardening fix cannot leave one image behind', () => {
+    for (const dir of readdirSync(join(REPO_ROOT, 'packages'))) expect(existsSync(join(REPO_ROOT, 'packages', dir, 'Dockerfile')), dir).toBe(false);
+    const bases = SERVICE_NAMES.map((service) => dockerfileFor(service).stages.map((stage) => stage.image));
     for (const other of bases.slice(1)) expect(other).toEqual(bases[0]);
+  });
+
+  it('build on node:<major>-trixie-slim and run on distroless nodejs<major>-debian13:nonroot, one LTS major, both pinned by digest', () => {
+    const [build, runtime] = dockerfileFor('natter-api').stages;
+    const buildMajor = /^node:(\d+)-trixie-slim@sha256:[0-9a-f]{64}$/.exec(build!.image)?.[1];
+    const runtimeMatch = DISTROLESS_NODE_NONROOT.exec(runtime!.image);
+    expect(runtime!.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(runtimeMatch?.[2], 'Debian 13: distroless stopped building Debian 12 images in 2026-09').toBe('13');
+    expect(Number(buildMajor)).toBe(Number(runtimeMatch?.[1]));
+    // CI's second test run reads the major from here (scripts/image-runtime.ts); LTS lines are even.
+    expect(imageNodeMajor()).toBe(Number(buildMajor));
+    expect(imageNodeMajor() % 2).toBe(0);
+    expect(imageNodeMajor()).toBeGreaterThanOrEqual(24);
+  });
+
+  it('run a Node line that `engines` supports, as does the Node running this test (CI runs it on both lines)', () => {
+    const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
+    // 24.11.0 opened the 24 LTS line; engines names the LTS releases of each supported line.
+    expect(semver.satisfies(`${imageNodeMajor()}.11.0`, engines.node)).toBe(true);
+    expect(semver.satisfies(`${imageNodeMajor()}.10.0`, engines.node)).toBe(false);
+    expect(semver.satisfies(process.versions.node, engines.node), `Node ${process.versions.node} against engines ${engines.node}`).toBe(true);
+    expect(semver.satisfies('22.12.0', engines.node), 'Node 22 is not tested, so not claimed').toBe(false);
+  });
+
+  it('refuse to build without SERVICE, before anything is copied, naming every service', () => {
+    const build = parseDockerfile(read('Dockerfile')).stages[0]!;
+    const guard = build.instructions.find((instruction) => instruction.keyword === 'RUN')!;
+    expect(build.instructions.indexOf(guard)).toBeLessThan(build.instructions.findIndex((instruction) => instruction.keyword === 'COPY'));
+    expect(/SERVICE=<([^>]+)>/.exec(guard.args)?.[1]?.split('|').sort()).toEqual([...SERVICE_NAMES].sort());
+    const runGuard = (service: string) => {
+      try {
+        execFileSync('sh', ['-c', guard.args], { env: { ...process.env, SERVICE: service }, stdio: 'pipe' });
+        return 0;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    };
+    expect(runGuard('')).not.toBe(0);
+    expect(runGuard('natter-api')).toBe(0);
   });
 });
 
@@ -161,6 +207,7 @@ describe('the .dockerignore allow-list', () => {
       'pnpm-workspace.yaml',
       'tsconfig.base.json',
       'scripts/bundle.ts',
+      'scripts/sbom.ts',
       'packages/link-preview/package.json',
       'packages/natter-api/tsconfig.json',
       'packages/natter-api/src/server.ts',
@@ -172,16 +219,23 @@ describe('the .dockerignore allow-list', () => {
 });
 
 describe('the image-hardening rules', () => {
-  const good = read('packages/link-preview/Dockerfile');
-  const violationsOf = (text: string) => imageViolations(parseDockerfile(text));
+  const good = read('Dockerfile');
+  const violationsOf = (text: string) => imageViolations(parseDockerfile(text, { SERVICE: 'link-preview' }));
 
   it('fails when a base image is referenced by tag only', () => {
     expect(violationsOf(good.replace(/@sha256:[0-9a-f]{64}/, ''))).toEqual([expect.stringMatching(/not pinned by sha256 digest/)]);
   });
 
   it('fails when an image uses the latest tag', () => {
-    const latest = good.replace(/node:20-bookworm-slim@/, 'node:latest@');
+    const latest = good.replace(/node:\d+-trixie-slim@/, 'node:latest@');
     expect(violationsOf(latest)).toEqual([expect.stringMatching(/latest tag/)]);
+  });
+
+  it('fails when the runtime stage is not distroless Node.js nonroot', () => {
+    const rootVariant = good.replace(/(distroless\/nodejs\d+-debian\d+):nonroot@/, '$1@');
+    expect(violationsOf(rootVariant)).toEqual([expect.stringMatching(/runtime stage must be gcr\.io\/distroless\/nodejs<major>/)]);
+    const withShell = good.replace(/ARG RUNTIME_IMAGE=[^\n]+/, `ARG RUNTIME_IMAGE=node:24-trixie-slim@sha256:${'a'.repeat(64)}`);
+    expect(violationsOf(withShell)).toEqual([expect.stringMatching(/runtime stage must be gcr\.io\/distroless\/nodejs<major>/)]);
   });
 
   it('fails when the runtime user is a name, a low UID or missing', () => {

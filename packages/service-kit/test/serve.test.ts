@@ -11,9 +11,14 @@ const silent = createLogger({ name: 'test', destination: new Writable({ write: (
 describe('serve', () => {
   it('when closed, then in-flight requests finish, onClose runs once, and new connections are refused', async () => {
     let releaseSlowRequest!: () => void;
+    let slowRequestArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (slowRequestArrived = resolve));
     const app = new Koa();
     app.use(async (ctx) => {
-      await new Promise<void>((resolve) => (releaseSlowRequest = resolve));
+      await new Promise<void>((resolve) => {
+        releaseSlowRequest = resolve;
+        slowRequestArrived();
+      });
       ctx.body = { done: true };
     });
     let closes = 0;
@@ -29,7 +34,8 @@ describe('serve', () => {
     expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const inFlight = fetch(running.url);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Close only once the request is inside the handler (a fixed delay loses that race on a busy machine).
+    await arrived;
     const closed = running.close();
     releaseSlowRequest();
     const response = await inFlight;

@@ -17,10 +17,13 @@ export interface Stage {
 }
 
 export interface Dockerfile {
-  /** `ARG`s declared before the first `FROM`, with their defaults. */
+  /** `ARG`s declared before the first `FROM`, with their values (build argument or default). */
   readonly globalArgs: ReadonlyMap<string, string>;
   readonly stages: readonly Stage[];
 }
+
+/** `--build-arg NAME=value` pairs. */
+export type BuildArgs = Readonly<Record<string, string>>;
 
 export function parseInstructions(text: string): Instruction[] {
   const instructions: Instruction[] = [];
@@ -47,25 +50,39 @@ function substitute(value: string, args: ReadonlyMap<string, string>): string {
   });
 }
 
-export function parseDockerfile(text: string): Dockerfile {
+/**
+ * Parses a Dockerfile as a build with `buildArgs` would see it: global `ARG`s are substituted into
+ * `FROM`, and an `ARG` declared inside a stage into that stage's later instructions (RUN included:
+ * the shell would expand the variable to the same value).
+ */
+export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): Dockerfile {
   const globalArgs = new Map<string, string>();
-  const stages: { image: string; name: string | undefined; instructions: Instruction[] }[] = [];
+  const stages: { image: string; name: string | undefined; instructions: Instruction[]; args: Map<string, string> }[] = [];
+  const declare = (args: Map<string, string>, declaration: string): void => {
+    const [key = '', ...value] = declaration.split('=');
+    const name = key.trim();
+    const fallback = value.length > 0 ? value.join('=').trim() : undefined;
+    const resolved = Object.hasOwn(buildArgs, name) ? buildArgs[name] : fallback;
+    if (resolved !== undefined) args.set(name, resolved);
+  };
   for (const instruction of parseInstructions(text)) {
+    const stage = stages.at(-1);
     if (instruction.keyword === 'FROM') {
       const [image = '', as, name] = instruction.args.split(/\s+/).filter((part) => !part.startsWith('--'));
       stages.push({
         image: substitute(image, globalArgs),
         name: as?.toUpperCase() === 'AS' ? name : undefined,
         instructions: [],
+        args: new Map(),
       });
-    } else if (stages.length === 0 && instruction.keyword === 'ARG') {
-      const [key = '', ...value] = instruction.args.split('=');
-      globalArgs.set(key.trim(), value.join('=').trim());
+    } else if (stage === undefined) {
+      if (instruction.keyword === 'ARG') declare(globalArgs, instruction.args);
     } else {
-      stages.at(-1)?.instructions.push(instruction);
+      if (instruction.keyword === 'ARG') declare(stage.args, instruction.args);
+      stage.instructions.push({ ...instruction, args: substitute(instruction.args, stage.args) });
     }
   }
-  return { globalArgs, stages };
+  return { globalArgs, stages: stages.map(({ image, name, instructions }) => ({ image, name, instructions })) };
 }
 
 /** Splits `COPY [--flags] src… dest` into flags, sources and destination. */
@@ -91,6 +108,8 @@ export function execForm(args: string): string[] | undefined {
 }
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
+/** Distroless Node.js without a shell, nonroot variant: `gcr.io/distroless/nodejs24-debian13:nonroot@…`. */
+export const DISTROLESS_NODE_NONROOT = /^gcr\.io\/distroless\/nodejs(\d+)-debian(\d+):nonroot@/;
 
 /**
  * The image-hardening rules every service Dockerfile must satisfy; returns the violations found
@@ -109,8 +128,8 @@ export function imageViolations(dockerfile: Dockerfile): string[] {
   }
   const runtime = stages.at(-1);
   if (runtime === undefined) return problems;
-  if (!runtime.image.startsWith('gcr.io/distroless/nodejs20-debian12')) {
-    problems.push(`runtime stage must be distroless nodejs20-debian12, got ${runtime.image}`);
+  if (!DISTROLESS_NODE_NONROOT.test(runtime.image)) {
+    problems.push(`runtime stage must be gcr.io/distroless/nodejs<major>-debian<release>:nonroot, got ${runtime.image}`);
   }
   const users = runtime.instructions.filter((instruction) => instruction.keyword === 'USER');
   const user = users.at(-1)?.args;

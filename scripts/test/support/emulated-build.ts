@@ -64,6 +64,8 @@ export async function emulateBuildStage(
     } else if (instruction.keyword === 'RUN') {
       // Absolute paths in the command refer to the stage's filesystem.
       const command = instruction.args.replace(/(^|\s)\/(?=\w)/g, `$1${options.root}/`);
+      // A RUN before any WORKDIR or COPY runs in the stage's (still empty) root.
+      await mkdir(pathOf(workdir), { recursive: true });
       await run(command, pathOf(workdir), options.log ?? (() => undefined));
     }
   }

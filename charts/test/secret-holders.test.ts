@@ -1,0 +1,40 @@
+/**
+ * Which pods hold which credential: the docs name them (charts/README.md), so a change here must
+ * change the docs too. The owner password is PostgreSQL's superuser password: the database pod
+ * needs it to initialise its data directory, the migration to create the schema and set the API
+ * role's password; the API and link-preview never hold it.
+ */
+import { describe, expect, it } from 'vitest';
+import { SECRETS } from '../src/contract.js';
+import { ALL_VARIANTS, manifestsOf, variantName } from './natter-cluster.js';
+import { podTemplates } from '@natter/kube-check';
+
+describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('Secret holders (%s)', (_, profile) => {
+  const templates = podTemplates(manifestsOf(profile));
+  const holders = (secretName: string) =>
+    templates
+      .filter((template) => (template.spec.volumes ?? []).some((volume) => volume.secret?.secretName === secretName))
+      .map((template) => `${template.ownerKind}/${template.name}`)
+      .sort();
+
+  it('mounts the owner (superuser) password in the database pod and the migration Job only', () => {
+    expect(holders(SECRETS.databaseOwner.secretName)).toEqual(['Job/natter-database-migration', 'StatefulSet/natter-database']);
+  });
+
+  it('mounts the API role password in the migration (which sets it) and the API (which uses it) only', () => {
+    expect(holders(SECRETS.databaseApiUser.secretName)).toEqual(['Deployment/natter-api', 'Job/natter-database-migration']);
+  });
+
+  it('mounts the HMAC key in the API only', () => {
+    expect(holders(SECRETS.hmacKey.secretName)).toEqual(['Deployment/natter-api']);
+  });
+
+  it('passes no Secret through environment variables', () => {
+    for (const template of templates) {
+      for (const container of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
+        expect((container.env ?? []).filter((variable) => variable.valueFrom?.secretKeyRef !== undefined), template.owner).toEqual([]);
+        expect((container.envFrom ?? []).filter((source) => source.secretRef !== undefined), template.owner).toEqual([]);
+      }
+    }
+  });
+});
