@@ -1,8 +1,9 @@
 /**
  * The native add-ons under node_modules that the running Node cannot load — built for another
- * Node ABI (or broken) — as the names of the packages that hold them, one per line. .ci/run runs
- * the whole suite a second time on the images' Node line and rebuilds these packages for it first
- * (`pnpm -r rebuild <names>`); N-API add-ons load on every line and are not listed.
+ * Node ABI (or broken) — as the names of the packages that hold them, one per line. .ci/run lists
+ * them when it runs the suite a second time on the images' Node line (no test loads them); rebuild
+ * them with `pnpm -r rebuild <names>` before benchmarking there. N-API add-ons load on every line
+ * and are not listed.
  *
  *   node --import tsx scripts/native-addons.ts [<root>]     (default root: the repository)
  */
