@@ -50,10 +50,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   });
 
   it('renaming the database or the namespace in code prunes nothing that holds data', () => {
-    const renamed = structuredClone(objects).map((object) => {
-      if (HOLDS_DATA.includes(groupKind(object))) object.metadata = { ...object.metadata, name: `${object.metadata?.name}-renamed` };
-      return object;
-    });
+    const renamed = objects.map((object): Manifest => (HOLDS_DATA.includes(groupKind(object)) ? { ...object, metadata: { ...object.metadata, name: `${object.metadata?.name}-renamed` } } : object));
     expect(pruned(objects, renamed).filter((object) => HOLDS_DATA.includes(groupKind(object)))).toEqual([]);
     // The check itself sees a prune: without the marks both would go.
     const unmarked = structuredClone(objects).map((object) => {
