@@ -16,3 +16,4 @@ export {
   type SecretsDirectory,
 } from './natter-services.js';
 export { baseEnvironment, freePort, nodeArguments, runToCompletion, startService, type ServiceProcess, type StartOptions } from './service-process.js';
+export { privatePostgresSupport, startPrivatePostgres, type PrivatePostgres, type PrivatePostgresOptions, type PrivatePostgresSupport } from './private-postgres.js';
