@@ -67,6 +67,8 @@ export interface Config {
   readonly corsOrigin: string | undefined;
   /** Peers (IP or CIDR) whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
+  /** When set, X-Forwarded-For also needs one of these Linkerd client identities (`l5d-client-id`). */
+  readonly trustedProxyIdentities: readonly string[];
   readonly rateLimit: RateLimitConfig;
   readonly linkPreview: LinkPreviewConfig;
   readonly tokenPurgeIntervalMs: number;
@@ -91,6 +93,7 @@ export function parseConfig(env: Env): Config {
     hmacKey: parseHmacKey(env, embedded),
     corsOrigin: parseCorsOrigin(env),
     trustedProxies: parseTrustedProxies(env),
+    trustedProxyIdentities: parseTrustedProxyIdentities(env),
     rateLimit: {
       global: parseBucket(env, 'RATE_LIMIT_GLOBAL', { perSecond: 200 }),
       perAddress: parseBucket(env, 'RATE_LIMIT_PER_ADDRESS', { perSecond: 20 }),
@@ -251,6 +254,20 @@ function parseTrustedProxies(env: Env): readonly string[] {
     if (family === 0 || !prefixOk || extra !== undefined) {
       throw new ConfigError('TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8)`);
     }
+  }
+  return entries;
+}
+
+/** Linkerd identities such as `sa.ns.serviceaccount.identity.linkerd.cluster.local`: DNS names. */
+function parseTrustedProxyIdentities(env: Env): readonly string[] {
+  const entries = envList(env, 'TRUSTED_PROXY_IDENTITIES', { default: [] });
+  for (const entry of entries) {
+    if (!/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(entry)) {
+      throw new ConfigError('TRUSTED_PROXY_IDENTITIES', `"${entry}" is not a mesh identity (e.g. ingress-nginx.ingress-nginx.serviceaccount.identity.linkerd.cluster.local)`);
+    }
+  }
+  if (entries.length > 0 && envList(env, 'TRUSTED_PROXIES', { default: [] }).length === 0) {
+    throw new ConfigError('TRUSTED_PROXY_IDENTITIES', 'only narrows TRUSTED_PROXIES, which is empty: set TRUSTED_PROXIES to the address the mesh proxy connects from');
   }
   return entries;
 }

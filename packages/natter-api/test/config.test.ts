@@ -42,6 +42,7 @@ describe('parseConfig', () => {
     expect(config.allowedHosts).toEqual(['natter-api-service:4567', 'api.natter.local:30567']);
     expect(config.corsOrigin).toBeUndefined();
     expect(config.trustedProxies).toEqual([]);
+    expect(config.trustedProxyIdentities).toEqual([]);
     expect(config.linkPreview).toMatchObject({ url: undefined, budgetMs: 2000 });
     expect(config.rateLimit.perAddress).toEqual({ perSecond: 20, burst: 40 });
     expect(Object.isFrozen(config)).toBe(true);
@@ -78,6 +79,8 @@ describe('parseConfig', () => {
     [{ CORS_ORIGIN: '*' }, 'CORS_ORIGIN'],
     [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
     [{ TRUSTED_PROXIES: 'ingress' }, 'TRUSTED_PROXIES'],
+    [{ TRUSTED_PROXIES: '10.0.0.1', TRUSTED_PROXY_IDENTITIES: 'Edge Identity' }, 'TRUSTED_PROXY_IDENTITIES'],
+    [{ TRUSTED_PROXY_IDENTITIES: 'edge.ns.serviceaccount.identity.linkerd.cluster.local' }, 'TRUSTED_PROXY_IDENTITIES'],
     [{ LINK_PREVIEW_URL: 'ftp://x' }, 'LINK_PREVIEW_URL'],
     [{ LINK_PREVIEW_URL: 'http://user:pw@x' }, 'LINK_PREVIEW_URL'],
     [{ PREVIEW_BUDGET_MS: '0' }, 'PREVIEW_BUDGET_MS'],
@@ -99,6 +102,7 @@ describe('parseConfig', () => {
       ...production,
       CORS_ORIGIN: 'https://localhost:9999',
       TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.168.1.1',
+      TRUSTED_PROXY_IDENTITIES: 'edge.edge-ns.serviceaccount.identity.linkerd.cluster.local',
       LINK_PREVIEW_URL: 'http://natter-link-preview-service.natter-api.svc.cluster.local:4567',
       PREVIEW_BUDGET_MS: '1500',
       RATE_LIMIT_GLOBAL_PER_SECOND: '50',
@@ -106,6 +110,7 @@ describe('parseConfig', () => {
     });
     expect(config.corsOrigin).toBe('https://localhost:9999');
     expect(config.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.1']);
+    expect(config.trustedProxyIdentities).toEqual(['edge.edge-ns.serviceaccount.identity.linkerd.cluster.local']);
     expect(config.linkPreview.url?.href).toBe('http://natter-link-preview-service.natter-api.svc.cluster.local:4567/');
     expect(config.linkPreview.budgetMs).toBe(1500);
     expect(config.rateLimit.global).toEqual({ perSecond: 50, burst: 75 });
