@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,14 +59,31 @@ export interface PrivatePostgres {
   stop(mode: 'immediate' | 'kill'): Promise<void>;
   /** Starts it again and resolves once it accepts connections. */
   start(): Promise<void>;
+  /**
+   * Serves another certificate from now on (a fast restart; sessions end). Only for a cluster
+   * started with `tls`.
+   */
+  useCertificate(certificate: PrivatePostgresTls): Promise<void>;
   /** Stops it (if running) and deletes its data directory. */
   close(): Promise<void>;
+}
+
+/** A server certificate and its key (PEM files); copied into the cluster's folder for the server account. */
+export interface PrivatePostgresTls {
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 /** Options for {@link startPrivatePostgres}. */
 export interface PrivatePostgresOptions {
   /** @default - a free port on 127.0.0.1 */
   readonly port?: number;
+  /**
+   * `ssl = on` with this certificate, and every role but the superuser `postgres` must use TLS
+   * over TCP (as on a CloudNativePG cluster), so a client that connects at all used TLS.
+   * @default - no TLS
+   */
+  readonly tls?: PrivatePostgresTls;
 }
 
 /** initdb + start; rejects with the reason when {@link privatePostgresSupport} says it cannot. */
@@ -102,6 +119,21 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   // process crash; with it on, crash recovery first syncs the whole data directory (seconds on a
   // busy CI disk), which would stretch every restart.
   await appendFile(join(dataDir, 'postgresql.conf'), `\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${home}'\nfsync = off\n`);
+  const installCertificate = async (certificate: PrivatePostgresTls): Promise<void> => {
+    // The server refuses a key others can read, and must own it (it runs as postgres under root).
+    for (const [source, target, mode] of [[certificate.certFile, 'server.crt', 0o644], [certificate.keyFile, 'server.key', 0o600]] as const) {
+      await copyFile(source, join(home, target));
+      await chmod(join(home, target), mode);
+      if (runAs !== undefined) await chown(join(home, target), runAs.uid, runAs.gid);
+    }
+  };
+  if (options.tls !== undefined) {
+    await installCertificate(options.tls);
+    await appendFile(join(dataDir, 'postgresql.conf'), `ssl = on\nssl_cert_file = '${join(home, 'server.crt')}'\nssl_key_file = '${join(home, 'server.key')}'\n`);
+    // First match wins: the superuser may still use plaintext (test set-up), nobody else.
+    const hba = await readFile(join(dataDir, 'pg_hba.conf'), 'utf8');
+    await writeFile(join(dataDir, 'pg_hba.conf'), `hostnossl all postgres 127.0.0.1/32 scram-sha-256\nhostnossl all all 0.0.0.0/0 reject\n${hba}`);
+  }
 
   let running = false;
   const start = async (): Promise<void> => {
@@ -138,6 +170,12 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     directory: home,
     stop,
     start,
+    useCertificate: async (certificate) => {
+      if (options.tls === undefined) throw new Error('useCertificate needs a cluster started with tls');
+      await installCertificate(certificate);
+      await pg('pg_ctl', ['restart', '-D', dataDir, '-m', 'fast', '-l', logFile, '-w', '-t', '60']);
+      running = true;
+    },
     close: async () => {
       if (running) await stop('immediate').catch(() => undefined);
       await rm(home, { recursive: true, force: true });
@@ -155,7 +193,7 @@ async function waitUntilGone(pids: readonly number[], timeoutMs: number): Promis
   const started = Date.now();
   let killed = false;
   for (;;) {
-    const alive = (await Promise.all(pids.map(async (pid) => ((await running(pid)) ? [pid] : [])))).flat();
+    const alive = (await Promise.all(pids.map(async (pid) => ((await isAlive(pid)) ? [pid] : [])))).flat();
     if (alive.length === 0) return;
     if (Date.now() - started > 2 * timeoutMs) throw new Error(`PostgreSQL processes ${alive.join(', ')} still running after SIGKILL`);
     if (!killed && Date.now() - started > timeoutMs) {
@@ -167,7 +205,7 @@ async function waitUntilGone(pids: readonly number[], timeoutMs: number): Promis
 }
 
 /** A process that exists and is not a zombie (an unreaped zombie still answers kill(pid, 0)). */
-async function running(pid: number): Promise<boolean> {
+async function isAlive(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   // The state follows the parenthesised command name, which may itself contain spaces.
   return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
