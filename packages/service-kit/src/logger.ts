@@ -7,7 +7,11 @@ export interface LoggerOptions {
   readonly name: string;
   /** pino level. @default 'info' */
   readonly level?: string;
-  /** Where lines go. @default - standard output */
+  /**
+   * Where lines go. @default - standard output, written synchronously: an asynchronous write still
+   * queued when the process exits is written after (or without) the lines flushed at exit, so a
+   * shutdown's or crash's last lines would come out of order or not at all
+   */
   readonly destination?: DestinationStream;
   /**
    * Further credential shapes to censor wherever they appear in logged text, e.g. the service's
@@ -80,7 +84,7 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       redact: { paths: REDACTED_PATHS, censor: CENSORED },
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 
