@@ -66,8 +66,8 @@ describe('redirects', () => {
     expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/go`)).toMatchObject({ status: 400, reason });
   });
 
-  it('when the Location carries credentials, then 400 and the target is never requested', async () => {
-    harness = await redirectingTo((origin) => origin.replace('http://', 'http://admin:secret@') + '/secret');
+  it.each(['admin:secret@', 'admin@', ':secret@'])('when the Location carries credentials (%s), then 400 and the target is never requested', async (userinfo) => {
+    harness = await redirectingTo((origin) => origin.replace('http://', `http://${userinfo}`) + '/secret');
     const error = await previewFailure(harness.previewer, `${harness.fixture.origin}/go`);
     expect(error).toMatchObject({ status: 400, reason: 'URLs with credentials are not allowed' });
     expect(harness.fixture.requests.map((request) => request.path)).toEqual(['/go']);
