@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { clientErrorHandler, DEFAULT_ERROR_HEADERS, defaultErrorBody, type ErrorBody } from './client-errors.js';
 
 /** Options for {@link serve}. */
 export interface ServeOptions {
@@ -16,6 +17,13 @@ export interface ServeOptions {
   readonly onClose?: () => Promise<void>;
   /** Install SIGTERM/SIGINT handlers that close and exit the process. @default true */
   readonly handleSignals?: boolean;
+  /**
+   * The JSON body answered to a request Node's HTTP parser rejects, in the service's error shape.
+   * @default - `{"status": <code>, "error": <reason>}`
+   */
+  readonly errorBody?: ErrorBody;
+  /** Headers on that answer, besides Content-Type, Content-Length and `Connection: close`. @default DEFAULT_ERROR_HEADERS */
+  readonly errorHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A listening service. */
@@ -33,6 +41,11 @@ export async function serve(app: Koa, options: ServeOptions): Promise<RunningSer
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  // Unhandled, Node answers a bare 400/431 without the service's JSON and headers.
+  server.on(
+    'clientError',
+    clientErrorHandler({ logger: options.logger, body: options.errorBody ?? defaultErrorBody, headers: options.errorHeaders ?? DEFAULT_ERROR_HEADERS }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => {
@@ -40,6 +53,9 @@ export async function serve(app: Koa, options: ServeOptions): Promise<RunningSer
       resolve();
     });
   });
+  // Once listening, an 'error' (e.g. accept() failing with EMFILE) must not end the process:
+  // Node retries on the next connection.
+  server.on('error', (error) => options.logger.error({ err: error }, 'server error'));
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;
