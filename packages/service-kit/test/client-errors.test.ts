@@ -1,6 +1,6 @@
 /**
- * Issue 7, defect 4: what `serve` answers when Node's own HTTP parser rejects a request. Raw bytes
- * on loopback sockets.
+ * Issue 7, defect 4 and the timeouts: what `serve` answers when Node's own HTTP parser rejects a
+ * request, and how soon it drops a client that is too slow. Raw bytes on loopback sockets.
  */
 import { Writable } from 'node:stream';
 import { rawRequest, type RawExchange } from '@natter/process-harness';
@@ -35,7 +35,7 @@ function bodyReadingApp(): Koa {
 
 let running: RunningService;
 beforeAll(async () => {
-  running = await serve(bodyReadingApp(), { port: 0, host: '127.0.0.1', logger, handleSignals: false });
+  running = await serve(bodyReadingApp(), { port: 0, host: '127.0.0.1', logger, handleSignals: false, headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
 });
 afterAll(() => running?.close());
 
@@ -87,6 +87,27 @@ describe('requests Node\'s HTTP parser rejects', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(lines.slice(before).filter((line) => line.includes('request rejected')), lines.slice(before).join('\n')).toEqual([]);
   });
+});
+
+describe('timeouts (headers 1 s, request 2 s in this test; Node checks every second)', () => {
+  it('when a client sends its headers too slowly, then 408 JSON and the connection closes within about a second of the timeout', async () => {
+    const started = Date.now();
+    // Half a head, then nothing (slowloris). Node's default check interval (30 s) let this live 31 s.
+    const exchange = await rawRequest(running.url, 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n', { waitMs: 10_000 });
+    const elapsed = Date.now() - started;
+    expectJsonError(exchange, 408, 'request timeout');
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(3500);
+  }, 15_000);
+
+  it('when a client sends its body too slowly, then the request timeout closes it within about a second', async () => {
+    const started = Date.now();
+    const exchange = await rawRequest(running.url, `${head('Content-Length: 10\r\n\r\n')}{`, { waitMs: 10_000 });
+    const elapsed = Date.now() - started;
+    expect(exchange.closedByServer).toBe(true);
+    expect(elapsed).toBeGreaterThanOrEqual(1900);
+    expect(elapsed).toBeLessThan(4500);
+  }, 15_000);
 });
 
 describe('server errors after listening', () => {
