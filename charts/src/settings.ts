@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { edgeSettings } from './edge-settings.js';
+import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
  * The settings model: every value that may differ between environments, with its documentation
@@ -29,11 +31,9 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
-/** The ways into the cluster the chart can synthesize. */
-export const EDGE_KINDS = ['ingress-nginx'] as const;
+export { EDGE_KINDS } from './edge-settings.js';
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MILLICORES = /^[1-9]\d*m$/;
 const BINARY_SIZE = /^[1-9]\d*(Mi|Gi)$/;
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
@@ -50,7 +50,6 @@ export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const DEVELOPMENT_REVISION = 'main';
 
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
-const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label such as ingress-nginx');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
 export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres'] as const;
@@ -72,8 +71,6 @@ const origin = z.string().refine((value) => {
     return false;
   }
 }, 'must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash)');
-
-const labels = z.record(z.string().min(1), z.string());
 
 function replicas(defaultValue: number) {
   return z.int().min(1).max(100).default(defaultValue).describe('Pods of the Deployment; 2 or more adds a PodDisruptionBudget and topology spread.');
@@ -127,6 +124,7 @@ export const settingsSchema = z
         replicas: replicas(2),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
         corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
+        rateLimit: rateLimitSettings,
         nodePort: z
           .strictObject({
             port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
@@ -158,25 +156,7 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('The migration Job.'),
-    edge: z
-      .strictObject({
-        kind: z.enum(EDGE_KINDS).default('ingress-nginx').describe('How traffic enters the cluster.'),
-        host: dnsName.default('api.natter.local').describe('The public host name of the API (also in its Host allowlist).'),
-        tlsSecretName: dnsName.default('natter-tls').describe('The Secret (type kubernetes.io/tls) holding the certificate for host; created outside git.'),
-        ingressNginx: z
-          .strictObject({
-            className: dnsLabel.default('nginx').describe('ingressClassName of the Ingress.'),
-            controllerNamespace: dnsLabel.default('ingress-nginx').describe('Namespace of the controller pods.'),
-            controllerPodLabels: labels
-              .default({ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' })
-              .describe('Labels of the controller pods: the only in-cluster clients the API admits.'),
-            controllerServiceAccount: dnsLabel.default('ingress-nginx').describe("The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS."),
-          })
-          .prefault({})
-          .describe("ingress-nginx (used when kind is ingress-nginx); defaults match minikube's addon and the upstream manifests."),
-      })
-      .prefault({})
-      .describe('The way in from outside the cluster.'),
+    edge: edgeSettings,
     gitOps: z
       .strictObject({
         repoURL: z
@@ -207,6 +187,7 @@ export const settingsSchema = z
         message: 'must name a release (a release/<version> branch such as release/v1.4.0, or a tag such as v1.4.0) because images.requireReleased is true: a moving branch would deploy whatever was merged last',
       });
     }
+    for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
     for (const field of IMAGE_FIELDS) {
       if (!settings.images.requireReleased && settings.images[field] === undefined) {
         context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });
