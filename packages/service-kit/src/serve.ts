@@ -48,15 +48,22 @@ export interface RunningService {
 
 /** Listens with conservative socket timeouts and shuts down cleanly on SIGTERM (Kubernetes) or SIGINT. */
 export async function serve(app: Koa, options: ServeOptions): Promise<RunningService> {
+  const handler = app.callback();
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       keepAliveTimeout: 5_000,
       connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+      // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; the app's Host
+      // allowlist refuses it anyway (no list holds an empty Host), in the service's error format.
+      requireHostHeader: false,
     },
-    app.callback(),
+    handler,
   );
+  // An `Expect` other than 100-continue: Node's own answer is a bare 417. A server may ignore an
+  // expectation it does not support (RFC 9110, 10.1.1), so the app answers the request as it is.
+  server.on('checkExpectation', handler);
   // Unhandled, Node answers a bare 400/431 without the service's JSON and headers.
   server.on(
     'clientError',
