@@ -13,9 +13,10 @@ import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
 import { keepDataOnSync } from './data-retention.js';
+import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { POD_APPARMOR_PROFILE } from './node-support.js';
-import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
+import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
 import { pullPolicy, resourceProps } from './construct-props.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
@@ -65,6 +66,8 @@ export class NatterChart extends Chart {
     const policies = new LockedDownPolicy(this, 'NetworkPolicies');
     // Linkerd Servers and AuthorizationPolicies, filled in below, rendered before any workload too.
     const authorization = new Construct(this, 'MeshAuthorization');
+    // The Secrets the pods mount (prod: ExternalSecrets), filled in once the workloads are complete.
+    const secrets = new Construct(this, 'Secrets');
 
     const addresses = {
       database: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT),
@@ -98,7 +101,13 @@ export class NatterChart extends Chart {
     lockDownNetwork(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
     authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
+    const externalSecrets = profile.secrets.externalSecrets;
+    if (externalSecrets !== undefined) {
+      new MaterializedSecrets(secrets, 'ExternalSecrets', { secrets: mountedSecrets(this), settings: externalSecrets, source: profileFileName(profile.name) });
+    }
+
     assignSyncWave(namespace, SyncWave.NAMESPACE);
+    assignSyncWave(secrets, SyncWave.GUARDRAILS);
     assignSyncWave(database, SyncWave.DATABASE);
     assignSyncWave(policies, SyncWave.GUARDRAILS);
     assignSyncWave(authorization, SyncWave.GUARDRAILS);

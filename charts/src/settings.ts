@@ -29,6 +29,9 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
+/** External Secrets Operator store kinds an ExternalSecret can read from. */
+export const SECRET_STORE_KINDS = ['ClusterSecretStore', 'SecretStore'] as const;
+
 /** The ways into the cluster the chart can synthesize. */
 export const EDGE_KINDS = ['ingress-nginx'] as const;
 
@@ -177,6 +180,32 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('The way in from outside the cluster.'),
+    secrets: z
+      .strictObject({
+        externalSecrets: z
+          .strictObject({
+            storeKind: z.enum(SECRET_STORE_KINDS).default('ClusterSecretStore').describe('Kind of the External Secrets Operator store the values come from.'),
+            storeName: dnsName.describe('Name of that store (created by whoever runs the secret manager; a SecretStore lives in natter-api).'),
+            refreshInterval: z
+              .string()
+              .regex(/^[1-9]\d*(s|m|h)$/, 'must be a duration such as 1h, 15m or 30s')
+              .default('1h')
+              .describe('How often the operator re-reads the store: the longest a rotated value takes to reach the Secret.'),
+            remoteKeys: z
+              .record(
+                z.string().regex(DNS_NAME, 'must be a Secret name such as natter-api-hmac-key'),
+                z.strictObject({
+                  key: z.string().min(1).describe('The entry in the store.'),
+                  property: z.string().min(1).optional().describe('The field inside that entry, for stores whose entries hold several (Vault KV, JSON values). Default: the whole entry.'),
+                }),
+              )
+              .describe('Where each Secret the pods mount comes from, by Secret name: exactly the Secrets the chart mounts, no more, no fewer.'),
+          })
+          .optional()
+          .describe('Materialize every Secret the pods mount with External Secrets Operator ExternalSecrets (external-secrets.io/v1). Unset: the Secrets are created by hand (README, minikube step 5).'),
+      })
+      .prefault({})
+      .describe('Where the Secrets the pods mount come from; their values never appear in dist/.'),
     gitOps: z
       .strictObject({
         repoURL: z
