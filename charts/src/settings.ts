@@ -32,6 +32,18 @@ export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 /** External Secrets Operator store kinds an ExternalSecret can read from. */
 export const SECRET_STORE_KINDS = ['ClusterSecretStore', 'SecretStore'] as const;
 
+/** Native sidecars (the migration Job's proxy) are on by default from Kubernetes 1.29. */
+export const MIN_KUBERNETES_MINOR = 29;
+/** securityContext.appArmorProfile is a field from Kubernetes 1.30. */
+export const APPARMOR_MINOR = 30;
+/** User namespaces (hostUsers: false) are on by default from Kubernetes 1.33. */
+export const USER_NAMESPACES_MINOR = 33;
+
+/** `1.33` → 33. */
+export function kubernetesMinor(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
 /** The ways into the cluster the chart can synthesize. */
 export const EDGE_KINDS = ['ingress-nginx'] as const;
 
@@ -109,6 +121,37 @@ export const settingsSchema = z
       .refine((value) => value !== 'argocd', "must not be 'argocd' (the Argo CD Applications live there)")
       .optional()
       .describe("Where under dist/ the profile's YAML goes; '.' is dist/ itself (what `kubectl apply -f dist/` deploys). Default: the profile's name."),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d+$/, 'must be a Kubernetes minor version such as 1.33')
+      .refine((value) => kubernetesMinor(value) >= MIN_KUBERNETES_MINOR, `must be 1.${MIN_KUBERNETES_MINOR} or later: the migration Job's proxy runs as a native sidecar`)
+      .default('1.33')
+      .describe("The oldest Kubernetes minor the profile's clusters run: pins Pod Security Admission's policy version (and so `npm run check`'s target) and gates the fields below."),
+    pods: z
+      .strictObject({
+        appArmor: z
+          .boolean()
+          .optional()
+          .describe("securityContext.appArmorProfile: RuntimeDefault on every pod (Kubernetes >= 1.30; the kubelet then refuses pods on nodes without AppArmor). Default: on from 1.30."),
+        userNamespaces: z
+          .boolean()
+          .optional()
+          .describe('hostUsers: false on every pod (Kubernetes >= 1.33 or the UserNamespacesSupport gate, containerd >= 2.0 or CRI-O >= 1.25, Linux >= 6.3 with idmapped mounts on the volume\'s filesystem). Default: on from 1.33.'),
+      })
+      .prefault({})
+      .describe('Pod-level hardening that depends on the nodes (see kubernetesVersion).'),
+    dns: z
+      .strictObject({
+        nodeLocalCache: z
+          .strictObject({
+            address: z.ipv4().default('169.254.20.10').describe("The link-local address node-local-dns listens on (its `-localip`)."),
+            port: z.int().min(1).max(65535).default(53).describe('Its port.'),
+          })
+          .optional()
+          .describe('The cluster runs NodeLocal DNSCache: pods may also query it (UDP and TCP). Unset: only the kube-dns pods.'),
+      })
+      .prefault({})
+      .describe('Where pods resolve names (NetworkPolicy DNS egress).'),
     meshMode: z.enum(MESH_MODES).default('linkerd-cni').describe('linkerd-cni (namespace enforces restricted) or linkerd-init (needs privileged); see charts/README.md.'),
     logLevel: z.enum(LOG_LEVELS).default('info').describe('LOG_LEVEL of the API, link-preview and the migration.'),
     images: z
@@ -228,6 +271,12 @@ export const settingsSchema = z
       .describe('Argo CD: the Application and its AppProject (charts/src/argocd.ts).'),
   })
   .superRefine((settings, context) => {
+    const minor = kubernetesMinor(settings.kubernetesVersion);
+    for (const [field, since] of [['appArmor', APPARMOR_MINOR], ['userNamespaces', USER_NAMESPACES_MINOR]] as const) {
+      if (settings.pods[field] === true && minor < since) {
+        context.addIssue({ code: 'custom', path: ['pods', field], input: true, message: `needs kubernetesVersion 1.${since} or later (it is ${settings.kubernetesVersion}): an older API server drops the field` });
+      }
+    }
     if (settings.images.requireReleased && !RELEASE_REVISION.test(settings.gitOps.targetRevision ?? '')) {
       context.addIssue({
         code: 'custom',

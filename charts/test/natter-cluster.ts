@@ -84,6 +84,8 @@ export const OUTSIDERS = {
   privateA: ip('10.0.0.5'),
   privateC: ip('192.168.1.1'),
   metadata: ip('169.254.169.254'),
+  /** NodeLocal DNSCache's default link-local address: reachable only when the profile says the cluster runs it. */
+  nodeLocalDns: ip('169.254.20.10'),
   cgnat: ip('100.64.0.1'),
   loopback: ip('127.0.0.1'),
   ula: ip('fd00::1'),
@@ -101,11 +103,13 @@ export function clusterModel(objects: readonly Manifest[], profile: NatterProfil
   const ours = podEndpoints(objects, (_, index) => `10.244.0.${10 + index}`);
   const controller = ingressControllerOf(profile);
   const nodePortClient = nodePortClientOf(profile);
+  const cache = profile.dns.nodeLocalCache;
+  const nodeLocalDns = cache === undefined || cache.address === OUTSIDERS.nodeLocalDns.ip ? [] : [ip(cache.address)];
   const namespaces = [...namespacesOf(objects), ...[...new Set([controller.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, controller, ...(nodePortClient ? [nodePortClient] : []), ...Object.values(OUTSIDERS)],
+    everything: [...ours, controller, ...(nodePortClient ? [nodePortClient] : []), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
   };
 }
 
