@@ -18,7 +18,7 @@ import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { nodeSupportProps } from './node-support.js';
 import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
-import { pullPolicy, resourceProps } from './construct-props.js';
+import { namespaceBudgetProps, pullPolicy, resourceProps } from './construct-props.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
 import { authorizeMesh, lockDownNetwork } from './traffic-rules.js';
@@ -58,6 +58,7 @@ export class NatterChart extends Chart {
       ...podSecurityFor(profile.meshMode),
       // The policy of the oldest Kubernetes the profile runs on (also `npm run check`'s target).
       podSecurityVersion: `v${profile.kubernetesVersion}`,
+      ...namespaceBudgetProps(profile),
       annotations: {
         'linkerd.io/inject': 'enabled',
         // Any meshed port without a Server (below) refuses connections; kubelet probes stay authorized.

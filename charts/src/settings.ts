@@ -140,6 +140,27 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('Pod-level hardening that depends on the nodes (see kubernetesVersion).'),
+    namespaceBudget: z
+      .strictObject({
+        requestsCpu: z.string().regex(MILLICORES, 'must be millicores such as 4000m').default('4000m').describe('ResourceQuota: CPU requests of all pods together.'),
+        requestsMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 8Gi').default('8Gi').describe('ResourceQuota: memory requests of all pods together.'),
+        limitsMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 16Gi').default('16Gi').describe('ResourceQuota: memory limits of all pods together.'),
+        pods: z.int().min(1).default(30).describe('ResourceQuota: pods at once (rollouts add a surge pod per Deployment).'),
+        persistentVolumeClaims: z.int().min(1).default(4).describe('ResourceQuota: PersistentVolumeClaims.'),
+        requestsStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 100Gi').default('100Gi').describe('ResourceQuota: storage of all claims together.'),
+        containerDefaults: z
+          .strictObject({
+            cpuRequest: z.string().regex(MILLICORES, 'must be millicores such as 50m').default('50m').describe('CPU request of a container that declares none.'),
+            memoryRequest: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 64Mi').default('64Mi').describe('Memory request of a container that declares none.'),
+            memoryLimit: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 256Mi').default('256Mi').describe('Memory limit of a container that declares none.'),
+          })
+          .prefault({})
+          .describe("LimitRange defaults for containers that declare no resources: Linkerd's injected proxy and init containers (the quota would otherwise refuse their pods)."),
+        maxContainerMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 4Gi').default('4Gi').describe('LimitRange: the largest memory limit one container may have.'),
+        maxClaimStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 50Gi').default('50Gi').describe('LimitRange: the largest PersistentVolumeClaim.'),
+      })
+      .prefault({})
+      .describe('ResourceQuota and LimitRange of the namespace: a ceiling one runaway or compromised workload cannot push the cluster past. NodePort Services are capped at what the profile declares, LoadBalancers at 0.'),
     dns: z
       .strictObject({
         nodeLocalCache: z
