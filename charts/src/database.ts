@@ -74,8 +74,9 @@ export interface MigrationProps {
 }
 
 /**
- * The only workload that holds the owner's password: creates/updates the schema and the
- * least-privilege `natter_api_user` (setting its password from the second Secret), then exits.
+ * Creates/updates the schema and the least-privilege `natter_api_user` (setting its password from
+ * the second Secret), then exits. It is one of the two pods that hold the owner's password; the
+ * other is the database pod, whose image initialises the data directory with it.
  */
 export class Migration extends Construct {
   public readonly workload: HardenedJob;
