@@ -3,7 +3,7 @@ import { HardenedJob, HardenedStatefulSet, HealthProbe, type WorkloadService } f
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
-import { POD_APPARMOR_PROFILE } from './node-support.js';
+import { nodeSupportProps } from './node-support.js';
 import type { NatterProfile } from './profiles.js';
 import { pullPolicy, resourceProps, size } from './construct-props.js';
 import type { ServiceAddress } from './service-address.js';
@@ -58,7 +58,7 @@ export class Database extends Construct {
       readinessProbe: HealthProbe.exec(readiness, { periodSeconds: 5 }),
       livenessProbe: HealthProbe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
-      appArmorProfile: POD_APPARMOR_PROFILE,
+      ...nodeSupportProps(profile),
     });
     this.workload.addEnv(
       'POSTGRES_PASSWORD_FILE',
@@ -74,8 +74,9 @@ export interface MigrationProps {
 }
 
 /**
- * The only workload that holds the owner's password: creates/updates the schema and the
- * least-privilege `natter_api_user` (setting its password from the second Secret), then exits.
+ * Creates/updates the schema and the least-privilege `natter_api_user` (setting its password from
+ * the second Secret), then exits. It is one of the two pods that hold the owner's password; the
+ * other is the database pod, whose image initialises the data directory with it.
  */
 export class Migration extends Construct {
   public readonly workload: HardenedJob;
@@ -100,7 +101,7 @@ export class Migration extends Construct {
       secretFiles: [SECRETS.databaseOwner, SECRETS.databaseApiUser],
       secretsDirectory: SECRETS_DIRECTORY,
       podAnnotations: { ...MESH_POD_ANNOTATIONS, ...NATIVE_SIDECAR_ANNOTATION },
-      appArmorProfile: POD_APPARMOR_PROFILE,
+      ...nodeSupportProps(profile),
       // With plain `kubectl apply` the Job starts with the database; the exponential back-off
       // (10 s … 160 s, 310 s in all) covers its first start and leaves the attempts 290 s of the
       // 600 s activeDeadlineSeconds (6 retries would wait 630 s: HardenedJob rejects that).

@@ -10,9 +10,11 @@ const MESH_CONTROL_PLANE = [
 ];
 const DNS = ['kube-system/coredns:53/UDP', 'kube-system/coredns:53/TCP'];
 
-/** What every pod may send: DNS and the Linkerd control plane (the proxy needs both). */
-function meshBaseline(from: string): string[] {
-  return [...DNS, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+/** What every pod may send: DNS (and NodeLocal DNSCache when the profile has it) and the Linkerd control plane (the proxy needs both). */
+function meshBaseline(from: string, profile: NatterProfile): string[] {
+  const cache = profile.dns.nodeLocalCache;
+  const nodeLocal = cache === undefined || cache.port !== 53 ? [] : [`${cache.address}:53/UDP`, `${cache.address}:53/TCP`];
+  return [...DNS, ...nodeLocal, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
 }
 
 /** The complete list of allowed flows, written out as the design intends them. */
@@ -20,18 +22,18 @@ function expectedFlows(profile: NatterProfile): string[] {
   const edge = edgePodOf(profile);
   const nodePortClient = nodePortClientOf(profile);
   return [
-    ...meshBaseline('natter-database'),
+    ...meshBaseline('natter-database', profile),
     ...['natter-database:5432/TCP', 'natter-database:4143/TCP'].map((to) => `natter-api/natter-database-migration -> natter-api/${to}`),
-    ...meshBaseline('natter-database-migration'),
+    ...meshBaseline('natter-database-migration', profile),
     'natter-api/natter-link-preview -> 93.184.216.34:80/TCP',
     'natter-api/natter-link-preview -> 93.184.216.34:443/TCP',
     'natter-api/natter-link-preview -> 2606:2800:220:1:248:1893:25c8:1946:80/TCP',
     'natter-api/natter-link-preview -> 2606:2800:220:1:248:1893:25c8:1946:443/TCP',
-    ...meshBaseline('natter-link-preview'),
+    ...meshBaseline('natter-link-preview', profile),
     ...['natter-database:4143/TCP', 'natter-database:5432/TCP', 'natter-link-preview:4143/TCP', 'natter-link-preview:4567/TCP'].map(
       (to) => `natter-api/natter-api -> natter-api/${to}`,
     ),
-    ...meshBaseline('natter-api'),
+    ...meshBaseline('natter-api', profile),
     // The edge's proxies (ingress controller or gateway), and no other gateway's: the only way in.
     `${edge.namespace}/${edge.name} -> natter-api/natter-api:4143/TCP`,
     `${edge.namespace}/${edge.name} -> natter-api/natter-api:4567/TCP`,
