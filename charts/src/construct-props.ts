@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import type { ImagePullPolicy } from 'cdk8s-plus-27';
 import type { NatterProfile } from './profiles.js';
-import { millicores, type ResourceSettings } from './settings.js';
+import { DATABASE_IMAGE_FIELD, millicores, type ResourceSettings } from './settings.js';
 
 /** Settings (plain data) turned into what the hardened constructs take. */
 
@@ -25,4 +25,12 @@ export function resourceProps(resources: ResourceSettings): { cpuRequest: Cpu; c
     memoryRequest: size(resources.memoryRequest),
     memoryLimit: size(resources.memoryLimit),
   };
+}
+
+/** The PostgreSQL image the profile's database engine runs (the settings model requires it). */
+export function databaseImage(profile: NatterProfile): string {
+  const field = DATABASE_IMAGE_FIELD[profile.database.engine];
+  const image = profile.images[field];
+  if (image === undefined) throw new Error(`images.${field} is required for database.engine ${profile.database.engine}`);
+  return image;
 }

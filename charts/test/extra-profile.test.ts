@@ -19,6 +19,7 @@ images:
   natterApi: registry.qa.example/natter-api@sha256:${'1'.repeat(64)}
   linkPreview: registry.qa.example/natter-link-preview@sha256:${'2'.repeat(64)}
   postgres: registry.qa.example/postgres@sha256:${'3'.repeat(64)}
+  cloudNativePgPostgres: registry.qa.example/cloudnative-pg-postgresql@sha256:${'4'.repeat(64)}
   pullPolicy: Always
   requireReleased: false
 api:
@@ -30,6 +31,16 @@ linkPreview:
 database:
   storage: 20Gi
   storageClassName: fast-ssd
+  cloudNativePg:
+    instances: 5
+    synchronousStandbys: 2
+    walStorage: 5Gi
+    operator:
+      namespace: postgres-operator
+      podLabels: {app: cnpg-controller}
+    kubernetesApiServer:
+      cidrs: [10.20.0.0/28, fd00:20::/64]
+      port: 443
 edge:
   host: api.qa.example
   tlsSecretName: qa-tls

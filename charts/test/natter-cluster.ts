@@ -1,4 +1,4 @@
-import { type Endpoint, type IpEndpoint, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
+import { type Endpoint, findObject, type IpEndpoint, isInjected, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
 import { fileURLToPath } from 'node:url';
 import { loadProfiles, type MeshMode, type NatterProfile } from '../src/profiles.js';
 import { synthesizeProfile } from '../src/synth.js';
@@ -37,6 +37,11 @@ export function templateNamed(objects: readonly Manifest[], name: string): PodTe
   return template;
 }
 
+/** Whether Linkerd injects the template's pods (the namespace asks for it; a pod may opt out). */
+export function isMeshed(objects: readonly Manifest[], template: PodTemplate): boolean {
+  return isInjected(template.annotations, findObject(objects, 'Namespace', template.namespace).metadata?.annotations ?? {});
+}
+
 export function env(template: PodTemplate, name: string): string | undefined {
   return template.spec.containers[0]?.env?.find((variable) => variable.name === name)?.value;
 }
@@ -51,6 +56,18 @@ const ip = (address: string): IpEndpoint => ({ kind: 'ip', ip: address });
 export function ingressControllerOf(profile: NatterProfile): PodEndpoint {
   const controller = profile.edge.ingressNginx;
   return pod(controller.controllerNamespace, 'ingress-controller', { ...controller.controllerPodLabels }, '10.244.1.10');
+}
+
+/** The CloudNativePG operator pod as the profile describes it (undefined without CloudNativePG). */
+export function cloudNativePgOperatorOf(profile: NatterProfile): PodEndpoint | undefined {
+  const operator = profile.database.cloudNativePg?.operator;
+  return operator === undefined ? undefined : pod(operator.namespace, 'cloudnative-pg', { ...operator.podLabels }, '10.244.1.40');
+}
+
+/** An address of the Kubernetes API server as the profile describes it (undefined without CloudNativePG). */
+export function kubernetesApiServerOf(profile: NatterProfile): IpEndpoint | undefined {
+  const cidr = profile.database.cloudNativePg?.kubernetesApiServer.cidrs[0];
+  return cidr === undefined ? undefined : ip(firstHostIn(cidr));
 }
 
 /** A client address inside the profile's first node-port client range (undefined without a node port). */
@@ -101,11 +118,13 @@ export function clusterModel(objects: readonly Manifest[], profile: NatterProfil
   const ours = podEndpoints(objects, (_, index) => `10.244.0.${10 + index}`);
   const controller = ingressControllerOf(profile);
   const nodePortClient = nodePortClientOf(profile);
-  const namespaces = [...namespacesOf(objects), ...[...new Set([controller.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
+  const operator = cloudNativePgOperatorOf(profile);
+  const apiServer = kubernetesApiServerOf(profile);
+  const namespaces = [...namespacesOf(objects), ...[...new Set([controller.namespace, 'kube-system', 'linkerd', 'other', ...(operator ? [operator.namespace] : [])])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, controller, ...(nodePortClient ? [nodePortClient] : []), ...Object.values(OUTSIDERS)],
+    everything: [...ours, controller, ...[nodePortClient, operator, apiServer].filter((endpoint) => endpoint !== undefined), ...Object.values(OUTSIDERS)],
   };
 }
 
@@ -120,6 +139,8 @@ export const PROBES = [
   { port: 4191 },
   { port: 4567 },
   { port: 5432 },
+  { port: 6443 },
+  { port: 8000 },
   { port: 8080 },
   { port: 8086 },
   { port: 8090 },
