@@ -33,8 +33,6 @@ export const CNPG_STATUS_PORT = 8000;
  * would need an image rebuilt with that user (charts/README.md, "The database").
  */
 export const CNPG_POSTGRES_UID = 26;
-/** Data-holding objects must survive a GitOps prune and a deleted Application. */
-export const KEEP_ON_SYNC = { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } as const;
 
 export interface CloudNativePgClusterProps {
   readonly profile: NatterProfile;
@@ -84,7 +82,8 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
     });
     const { resources } = profile.database;
     this.cluster = new Cluster(this, 'Resource', {
-      metadata: { name: this.name, annotations: { ...KEEP_ON_SYNC } },
+      // Argo CD never prunes or deletes it: data-retention.ts marks every Cluster.
+      metadata: { name: this.name },
       spec: {
         description: 'Natter: messages, users and sessions',
         instances: settings.instances,

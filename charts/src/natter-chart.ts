@@ -2,7 +2,6 @@ import { Chart } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import {
   HardenedDeployment,
-  HardenedIngress,
   HardenedNamespace,
   LockedDownPolicy,
   PodSecurityLevel,
@@ -14,10 +13,13 @@ import { DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY
 import { CloudNativePgCluster } from './cloudnative-pg.js';
 import { Database, Migration } from './database.js';
 import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
+import { keepDataOnSync } from './data-retention.js';
+import { NatterEdge } from './edge.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { POD_APPARMOR_PROFILE } from './node-support.js';
 import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
 import { pullPolicy, resourceProps } from './construct-props.js';
+import { rateLimitEnv, trustEdge } from './client-address.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
 import { authorizeMesh, lockDownNetwork } from './traffic-rules.js';
@@ -40,7 +42,8 @@ export function podSecurityFor(mode: MeshMode): { enforce: PodSecurityLevel; aud
 
 /**
  * The Natter system in namespace `natter-api`: PostgreSQL, its migration Job, the API and the
- * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, with an Ingress.
+ * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, behind one edge
+ * (a Gateway API Gateway or an ingress-nginx Ingress).
  * Every name, port, Host allowlist and URL is derived here once.
  */
 export class NatterChart extends Chart {
@@ -79,27 +82,15 @@ export class NatterChart extends Chart {
     const migration = new Migration(this, 'Migration', { profile, database });
     const linkPreview = this.linkPreview(profile, addresses.linkPreview);
     const api = this.api(profile, addresses, database);
-    const ingress = new HardenedIngress(this, 'Ingress', {
-      name: WORKLOAD_NAMES.api,
-      host: profile.edge.host,
-      tlsSecretName: profile.edge.tlsSecretName,
-      ingressClassName: profile.edge.ingressNginx.className,
-      backend: api.service,
-      // Route to the Service's cluster IP with its cluster DNS name as Host, so Linkerd meshes it.
-      meshUpstream: true,
-      annotations: {
-        'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-        // The API rejects bodies over 64 KiB; stop larger ones at the edge.
-        'nginx.ingress.kubernetes.io/proxy-body-size': '64k',
-      },
-    });
+    const edge = new NatterEdge(this, 'Edge', { profile, api: api.service });
+    trustEdge(api.workload, edge.dataPlane);
 
     if (database instanceof Database) assertSameHosts(database.service, database.address);
     assertSameHosts(linkPreview.service, addresses.linkPreview);
     assertSameHosts(api.service, addresses.api);
 
-    lockDownNetwork(policies, profile, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
-    authorizeMesh(authorization, profile, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    lockDownNetwork(policies, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    authorizeMesh(authorization, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
     assignSyncWave(namespace, SyncWave.NAMESPACE);
     assignSyncWave(database, SyncWave.DATABASE);
@@ -113,10 +104,15 @@ export class NatterChart extends Chart {
     markAsSyncHook(migration.job);
     assignSyncWave(linkPreview.workload.resource, SyncWave.APPS);
     assignSyncWave(api.workload.resource, SyncWave.APPS);
-    for (const child of [linkPreview.service, api.service, ingress]) assignSyncWave(child, SyncWave.APPS);
+    for (const child of [linkPreview.service, api.service, edge]) assignSyncWave(child, SyncWave.APPS);
     for (const workload of [linkPreview.workload, api.workload]) {
       if (workload.podDisruptionBudget) assignSyncWave(workload.podDisruptionBudget, SyncWave.APPS);
     }
+  }
+
+  /** The rendered objects, every data-holding one protected from Argo CD prune and delete. */
+  public override toJson(): any[] {
+    return keepDataOnSync(super.toJson());
   }
 
   private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {
@@ -159,6 +155,7 @@ export class NatterChart extends Chart {
         LINK_PREVIEW_URL: addresses.linkPreview.url,
         DATABASE_USER: DATABASE_API_USER,
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
+        ...rateLimitEnv(profile.api),
       },
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { edgeSettings } from './edge-settings.js';
+import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
  * The settings model: every value that may differ between environments, with its documentation
@@ -29,8 +31,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
-/** The ways into the cluster the chart can synthesize. */
-export const EDGE_KINDS = ['ingress-nginx'] as const;
+export { EDGE_KINDS } from './edge-settings.js';
 
 /**
  * What runs PostgreSQL (charts/README.md, "The database"):
@@ -44,15 +45,24 @@ export const DATABASE_ENGINES = ['cloudnative-pg', 'statefulset'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MILLICORES = /^[1-9]\d*m$/;
 const BINARY_SIZE = /^[1-9]\d*(Mi|Gi)$/;
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 /** `[registry[:port]/]path[:tag][@sha256:<64 hex>]`, with at least a tag or a digest. */
 const IMAGE = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
+/** A git ref name Argo CD can resolve (no spaces, no `..`, no leading `-`). */
+const GIT_REVISION = /^(?!-)(?!.*\.\.)[\w./-]{1,255}$/;
+/** What a release is: a `release/<version>` branch (written by the release job) or a `v<semver>` tag. */
+export const RELEASE_REVISION = /^(release\/[\w.-]+|v\d+\.\d+\.\d+([-+][\w.-]+)?)$/;
+/** The cluster Argo CD itself runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+/** The branch development profiles track when they name none. */
+export const DEVELOPMENT_REVISION = 'main';
+
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
-const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label such as ingress-nginx');
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label such as cnpg-system');
+const labels = z.record(z.string().min(1), z.string()).refine((value) => Object.keys(value).length > 0, 'must name at least one label (an empty selector matches every pod)');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
 export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres', 'cloudNativePgPostgres'] as const;
@@ -77,8 +87,6 @@ const origin = z.string().refine((value) => {
     return false;
   }
 }, 'must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash)');
-
-const labels = z.record(z.string().min(1), z.string());
 
 function replicas(defaultValue: number) {
   return z.int().min(1).max(100).default(defaultValue).describe('Pods of the Deployment; 2 or more adds a PodDisruptionBudget and topology spread.');
@@ -176,6 +184,7 @@ export const settingsSchema = z
         replicas: replicas(2),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
         corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
+        rateLimit: rateLimitSettings,
         nodePort: z
           .strictObject({
             port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
@@ -209,34 +218,38 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('The migration Job.'),
-    edge: z
-      .strictObject({
-        kind: z.enum(EDGE_KINDS).default('ingress-nginx').describe('How traffic enters the cluster.'),
-        host: dnsName.default('api.natter.local').describe('The public host name of the API (also in its Host allowlist).'),
-        tlsSecretName: dnsName.default('natter-tls').describe('The Secret (type kubernetes.io/tls) holding the certificate for host; created outside git.'),
-        ingressNginx: z
-          .strictObject({
-            className: dnsLabel.default('nginx').describe('ingressClassName of the Ingress.'),
-            controllerNamespace: dnsLabel.default('ingress-nginx').describe('Namespace of the controller pods.'),
-            controllerPodLabels: labels
-              .default({ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' })
-              .describe('Labels of the controller pods: the only in-cluster clients the API admits.'),
-            controllerServiceAccount: dnsLabel.default('ingress-nginx').describe("The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS."),
-          })
-          .prefault({})
-          .describe("ingress-nginx (used when kind is ingress-nginx); defaults match minikube's addon and the upstream manifests."),
-      })
-      .prefault({})
-      .describe('The way in from outside the cluster.'),
+    edge: edgeSettings,
     gitOps: z
       .strictObject({
-        repoURL: z.url({ protocol: /^(https|ssh)$/ }).default('https://github.com/natter/natter-on-kubernetes.git').describe('Where Argo CD finds this repository.'),
-        targetRevision: z.string().min(1).default('main').describe('The branch, tag or commit Argo CD syncs.'),
+        repoURL: z
+          .url({ protocol: /^(https|ssh)$/ })
+          .default('https://github.com/natter/natter-on-kubernetes.git')
+          .describe("This repository: where the Application reads dist/ and the only source its AppProject admits."),
+        targetRevision: z
+          .string()
+          .regex(GIT_REVISION, 'must be a branch, tag or commit such as main, release/v1.4.0 or v1.4.0')
+          .optional()
+          .describe(
+            'The branch, tag or commit Argo CD syncs. Required when images.requireReleased is true, and then a release (release/<version> branch or v<semver> tag): main moves with every merge. Default (development profiles): main.',
+          ),
+        destinationServer: z
+          .url({ protocol: /^https$/ })
+          .default(IN_CLUSTER_SERVER)
+          .describe("The cluster's API server as Argo CD knows it; the AppProject admits no other. Default: the cluster Argo CD runs in."),
       })
       .prefault({})
-      .describe('Argo CD.'),
+      .describe('Argo CD: the Application and its AppProject (charts/src/argocd.ts).'),
   })
   .superRefine((settings, context) => {
+    if (settings.images.requireReleased && !RELEASE_REVISION.test(settings.gitOps.targetRevision ?? '')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['gitOps', 'targetRevision'],
+        input: settings.gitOps.targetRevision,
+        message: 'must name a release (a release/<version> branch such as release/v1.4.0, or a tag such as v1.4.0) because images.requireReleased is true: a moving branch would deploy whatever was merged last',
+      });
+    }
+    for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
     const { engine, cloudNativePg: cluster } = settings.database;
     if (engine === 'cloudnative-pg' && cluster === undefined) {
       context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: undefined, message: 'is required when database.engine is cloudnative-pg (at least kubernetesApiServer.cidrs); or set database.engine: statefulset' });

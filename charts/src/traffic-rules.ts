@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { CNPG_STATUS_PORT, CloudNativePgCluster } from './cloudnative-pg.js';
 import { DATABASE_PORT, SERVICE_PORT } from './contract.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
+import type { EdgeDataPlane } from './edge.js';
 import { AuthorizedServer } from './linkerd-authorization.js';
 import { LINKERD_DESTINATION, LINKERD_IDENTITY, LINKERD_INBOUND_PORT } from './mesh.js';
 import type { NatterProfile } from './profiles.js';
@@ -13,7 +14,7 @@ export interface NatterWorkloads extends Readonly<Record<'migration' | 'api' | '
 }
 
 /** One NetworkPolicy per real flow; meshed flows also open the proxy's inbound port 4143. */
-export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfile, workloads: NatterWorkloads): void {
+export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfile, edge: EdgeDataPlane, workloads: NatterWorkloads): void {
   const { migration, api, linkPreview } = workloads;
   const database = workloads.database.workload;
   const meshed = (port: number): Port[] => [Port.tcp(port), LINKERD_INBOUND_PORT];
@@ -23,10 +24,12 @@ export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfi
   policies.allowBetween(api, database, { ports: databasePorts });
   policies.allowBetween(migration, database, { ports: databasePorts });
   policies.allowBetween(api, linkPreview, { ports: meshed(SERVICE_PORT) });
-  policies.allowFromNamespace(
-    NamespacePeer.named(profile.edge.ingressNginx.controllerNamespace).withPods(profile.edge.ingressNginx.controllerPodLabels),
-    { to: api, ports: meshed(SERVICE_PORT), name: `${api.name}-ingress-from-ingress-controller` },
-  );
+  // The edge's proxy pods (ingress controller or gateway): the only way in from outside.
+  policies.allowFromNamespace(NamespacePeer.named(edge.namespace).withPods(edge.podLabels), {
+    to: api,
+    ports: meshed(SERVICE_PORT),
+    name: `${api.name}-ingress-from-edge`,
+  });
   policies.allowPublicInternetEgress(linkPreview, { ports: [Port.tcp(80), Port.tcp(443)] });
 
   if (workloads.database instanceof CloudNativePgCluster) allowCloudNativePg(policies, profile, workloads.database);
@@ -75,11 +78,7 @@ function allowCloudNativePg(policies: LockedDownPolicy, profile: NatterProfile, 
 }
 
 /** Linkerd identity-based authorization mirroring the NetworkPolicy flows, one Server per served port. */
-export function authorizeMesh(
-  container: Construct,
-  profile: NatterProfile,
-  workloads: NatterWorkloads,
-): void {
+export function authorizeMesh(container: Construct, profile: NatterProfile, edge: EdgeDataPlane, workloads: NatterWorkloads): void {
   const { migration, api, linkPreview } = workloads;
   // An unmeshed database has no proxy to enforce a Server: PostgreSQL authenticates its clients.
   if (workloads.database.serverCa === undefined) {
@@ -100,7 +99,7 @@ export function authorizeMesh(
     workload: api,
     port: 'http',
     proxyProtocol: 'HTTP/1',
-    clients: [{ serviceAccount: profile.edge.ingressNginx.controllerServiceAccount, namespace: profile.edge.ingressNginx.controllerNamespace }],
+    clients: [{ serviceAccount: edge.serviceAccount, namespace: edge.namespace }],
     unmeshedNetworks: profile.api.nodePort?.clientCidrs ?? [],
   });
 }

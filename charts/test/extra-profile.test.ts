@@ -42,6 +42,7 @@ database:
       cidrs: [10.20.0.0/28, fd00:20::/64]
       port: 443
 edge:
+  kind: ingress-nginx
   host: api.qa.example
   tlsSecretName: qa-tls
   ingressNginx:
@@ -54,7 +55,7 @@ gitOps:
 `;
 
 /** The files whose suites run once per profile: each must pick up a profile it has never seen. */
-const PER_PROFILE_SUITES = ['wiring.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts'];
+const PER_PROFILE_SUITES = ['argocd.test.ts', 'data-retention.test.ts', 'wiring.test.ts', 'cloudnative-pg.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts', 'edge.test.ts'];
 
 interface JsonReport {
   readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly fullName: string; readonly status: string }[] }[];

@@ -42,8 +42,8 @@ afterEach(() => {
 });
 
 describe('the settings model', () => {
-  it('has secure defaults: an empty profile runs the released images (images.lock.json), digests required, 2 replicas, no node port, no CORS, restricted mesh mode', () => {
-    const profile = parseProfile('staging', `database:\n${CLUSTER}`);
+  it('has secure defaults: a profile that names only its release (and its API server) runs the released images (images.lock.json), digests required, 2 replicas, no node port, no CORS, restricted mesh mode, CloudNativePG', () => {
+    const profile = parseProfile('staging', `gitOps: {targetRevision: release/v1.4.0}\ndatabase:\n${CLUSTER}`);
     expect(profile.images).toMatchObject({ requireReleased: true, ...lockedImages(readImageLock()) });
     expect(profile).toMatchObject({
       name: 'staging',
@@ -53,8 +53,8 @@ describe('the settings model', () => {
       images: { requireDigest: true, pullPolicy: 'IfNotPresent' },
       api: { replicas: 2 },
       linkPreview: { replicas: 2 },
-      edge: { kind: 'ingress-nginx', host: 'api.natter.local', tlsSecretName: 'natter-tls' },
-      gitOps: { targetRevision: 'main' },
+      edge: { kind: 'gateway-api', host: 'api.natter.local', tlsSecretName: 'natter-tls', gatewayApi: { className: 'eg', implementation: 'envoy-gateway', envoyGateway: { clientRateLimit: false } } },
+      gitOps: { targetRevision: 'release/v1.4.0', destinationServer: 'https://kubernetes.default.svc' },
       database: {
         engine: 'cloudnative-pg',
         cloudNativePg: {
@@ -140,6 +140,23 @@ edge:
     );
   });
 
+  it('refuses an edge the chart cannot build: a custom gateway without its data plane, a data plane for envoy-gateway, an unknown issuer kind', () => {
+    expect(failure('edge:\n  gatewayApi: {implementation: custom}\n')).toMatch(/edge\.gatewayApi\.dataPlane: must be set when gatewayApi\.implementation is custom/);
+    const dataPlane = '{namespace: gw, podLabels: {app: gw}, serviceAccount: gw}';
+    expect(failure(`edge:\n  gatewayApi: {dataPlane: ${dataPlane}}\n`)).toMatch(/edge\.gatewayApi\.dataPlane: must not be set for envoy-gateway/);
+    expect(failure(`edge:\n  gatewayApi: {implementation: custom, dataPlane: {namespace: gw, podLabels: {}, serviceAccount: gw}}\n`)).toMatch(/edge\.gatewayApi\.dataPlane\.podLabels: must name at least one label/);
+    expect(failure('edge:\n  tlsIssuer: {kind: Certificate, name: letsencrypt}\n')).toMatch(/edge\.tlsIssuer\.kind: must be one of ClusterIssuer, Issuer, got 'Certificate'/);
+    expect(parseProfile('staging', `${PINNED}edge:\n  gatewayApi: {implementation: custom, dataPlane: ${dataPlane}}\n`).edge.gatewayApi.dataPlane).toEqual({ namespace: 'gw', podLabels: { app: 'gw' }, serviceAccount: 'gw' });
+  });
+
+  it('refuses a service-wide rate that leaves a replica less than one request per second', () => {
+    expect(failure('api:\n  replicas: 4\n  rateLimit: {perUser: {perSecond: 3}, global: {perSecond: 100, burst: 2}}\n').split('\n')).toEqual([
+      'natter.staging.yaml: 2 invalid settings',
+      '  api.rateLimit.global.burst: must be at least api.replicas (4): the chart gives each replica 1/4 of it, and a share below 1 would refuse every request, got 2',
+      '  api.rateLimit.perUser.perSecond: must be at least api.replicas (4): the chart gives each replica 1/4 of it, and a share below 1 would refuse every request, got 3',
+    ]);
+  });
+
   it('refuses CIDRs that are not CIDRs, and a missing image', () => {
     expect(failure('api:\n  nodePort: {port: 30567, clientCidrs: [minikube, 10.0.0.0/33, 192.168.49.0/24]}\n')).toMatch(
       /api\.nodePort\.clientCidrs\[0\]: must be a CIDR range .* got 'minikube'\n {2}api\.nodePort\.clientCidrs\[1\]: must be a CIDR range .* got '10\.0\.0\.0\/33'$/,
@@ -153,6 +170,23 @@ edge:
     expect(() => parseProfile('staging', 'images:\n  natterApi: [a\n')).toThrow(/^natter\.staging\.yaml:3:1: not valid YAML: /);
     expect(() => parseProfile('staging', 'api:\n  replicas: 1\napi:\n  replicas: 2\n')).toThrow(/natter\.staging\.yaml:3:1: not valid YAML: Map keys must be unique/);
     expect(() => parseProfile('staging', '- images\n')).toThrow('natter.staging.yaml: must be a mapping of settings (such as "api:\\n  replicas: 2"), got a list');
+  });
+
+  it('makes a profile that runs released images track a release, never a moving branch; development profiles default to main', () => {
+    const refusal = /gitOps\.targetRevision: must name a release \(a release\/<version> branch such as release\/v1\.4\.0, or a tag such as v1\.4\.0\) because images\.requireReleased is true/;
+    const database = `database:\n${CLUSTER}`;
+    expect(() => parseProfile('staging', database)).toThrow(refusal);
+    for (const moving of ['main', 'master', 'HEAD', 'develop', 'releases']) {
+      expect(() => parseProfile('staging', `${database}gitOps: {targetRevision: ${moving}}`), moving).toThrow(refusal);
+    }
+    for (const release of ['release/v1.4.0', 'release/2026-12', 'v1.4.0', 'v2.0.0-rc.1']) {
+      expect(parseProfile('staging', `${database}gitOps: {targetRevision: ${release}}`).gitOps.targetRevision, release).toBe(release);
+    }
+    expect(parseProfile('staging', PINNED).gitOps.targetRevision).toBe('main');
+    expect(failure('gitOps: {targetRevision: "-x..y", destinationServer: http://cluster.example}').split('\n').slice(1)).toEqual([
+      "  gitOps.targetRevision: must be a branch, tag or commit such as main, release/v1.4.0 or v1.4.0, got '-x..y'",
+      "  gitOps.destinationServer: Invalid URL, got 'http://cluster.example'",
+    ]);
   });
 
   it('refuses a profile name that cannot name an Argo CD Application or a directory', () => {

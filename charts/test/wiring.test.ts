@@ -6,12 +6,10 @@ import type { NatterProfile } from '../src/profiles.js';
 import type { ResourceSettings } from '../src/settings.js';
 import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';
-import { synthesizeArgoCd, synthesizeProfile } from '../src/synth.js';
+import { synthesizeProfile } from '../src/synth.js';
 
-/** Every vendored CRD (charts/crds): Linkerd policy, CloudNativePG, the Barman Cloud plugin, Argo CD. */
-const CRD_SCHEMAS = readCrdDirectory(fileURLToPath(new URL('../crds', import.meta.url))).schemas;
-/** The kinds of the chart's own API groups that are custom resources, not Kubernetes built-ins. */
-const CUSTOM_GROUPS = /^(policy\.linkerd\.io|postgresql\.cnpg\.io|barmancloud\.cnpg\.io)\//;
+/** Every CRD vendored in charts/crds (Linkerd, Gateway API, Envoy Gateway, CloudNativePG, the Barman Cloud plugin, Argo CD). */
+const CRDS = readCrdDirectory(fileURLToPath(new URL('../crds', import.meta.url)));
 /** The first schema check compiles kubernetes-models' type declarations (seconds on a busy machine). */
 const SCHEMA_TIMEOUT = 60_000;
 const API = 'natter-api';
@@ -60,14 +58,18 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(objects.filter((object) => object.kind === 'Service').map((service) => service.metadata?.name).sort()).toEqual(services.sort());
   });
 
-  it('every object is valid against the Kubernetes schema or its CRD schema, with no unknown fields', () => {
-    const custom = objects.filter((object) => CUSTOM_GROUPS.test(object.apiVersion));
-    const report = validateManifests(objects.filter((object) => !custom.includes(object)));
-    expect(report).toEqual({ errors: [], unknownKinds: [] });
-    expect(validateCustomResources(custom, CRD_SCHEMAS)).toEqual({ errors: [], unknownKinds: [] });
-    const kinds = new Set(custom.map((object) => object.kind));
-    expect(kinds.has('Cluster')).toBe(profile.database.engine === 'cloudnative-pg');
-    expect(kinds.has('Server')).toBe(true);
+  it('every object is valid against the Kubernetes schema or its vendored CRD schema, with no unknown fields', () => {
+    const report = validateManifests(objects);
+    expect(report.errors).toEqual([]);
+    const custom = objects.filter((object) => report.unknownKinds.includes(`${object.apiVersion} ${object.kind}`));
+    expect(custom.map((object) => object.apiVersion.split('/')[0]).filter((group, index, all) => all.indexOf(group) === index).sort()).toEqual(
+      [
+        ...(profile.edge.kind === 'gateway-api' ? [...(profile.edge.gatewayApi.implementation === 'envoy-gateway' ? ['gateway.envoyproxy.io'] : []), 'gateway.networking.k8s.io'] : []),
+        'policy.linkerd.io',
+        ...(profile.database.engine === 'cloudnative-pg' ? ['postgresql.cnpg.io'] : []),
+      ].sort(),
+    );
+    expect(validateCustomResources(custom, CRDS.schemas)).toEqual({ errors: [], unknownKinds: [] });
   }, SCHEMA_TIMEOUT);
 
   it('carries no Secret data, no literal password and no credentials in URLs', () => {
@@ -141,7 +143,14 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(templateNamed(objects, DATABASE).spec.volumes?.map((volume) => volume.name)).toEqual(expect.arrayContaining(['tmp', 'var-run-postgresql']));
   });
 
-  it('routes the Ingress over TLS to the API Service by its cluster name, with no dangerous annotation', () => {
+  it('routes the edge over TLS to the API Service: the Ingress by its cluster name with no dangerous annotation, or the HTTPRoute by object', () => {
+    if (profile.edge.kind === 'gateway-api') {
+      const rules = (findObject(objects, 'HTTPRoute', API).spec as { rules: { backendRefs: { name: string; port: number }[] }[] }).rules;
+      const { port } = servicePort(objects, 'natter-api-service');
+      expect(rules.flatMap((rule) => rule.backendRefs)).toEqual([{ group: '', kind: 'Service', name: 'natter-api-service', port }]);
+      expect(objects.filter((object) => object.kind === 'Ingress')).toEqual([]);
+      return;
+    }
     const ingress = findObject(objects, 'Ingress', API);
     const annotations = ingress.metadata?.annotations ?? {};
     const spec = ingress.spec as { tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
@@ -242,25 +251,4 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       expect(spec.walStorage).toEqual({ size: profile.database.cloudNativePg?.walStorage, storageClass: profile.database.storageClassName });
     }
   });
-});
-
-describe('Argo CD Applications', () => {
-  const applications = synthesizeArgoCd(PROFILES, 'dist').map((file) => file.objects[0] as unknown as Manifest);
-  const specOf = (app: Manifest) => app.spec as { source: { repoURL: string; targetRevision: string; path: string; directory: { recurse: boolean } }; destination: { namespace: string } };
-
-  it('point each profile at its own directory of dist/, non-recursively, from its gitOps settings', () => {
-    PROFILES.forEach((profile: NatterProfile, index) => {
-      const spec = specOf(applications[index]!);
-      expect(applications[index]?.metadata?.name).toBe(`natter-${profile.name}`);
-      expect(spec.source.path).toBe(profile.outputDirectory === '.' ? 'dist' : `dist/${profile.outputDirectory}`);
-      expect(spec.source.directory.recurse).toBe(false);
-      expect(spec.source).toMatchObject({ repoURL: profile.gitOps.repoURL, targetRevision: profile.gitOps.targetRevision });
-      expect(spec.destination.namespace).toBe('natter-api');
-    });
-    expect(new Set(applications.map((app) => specOf(app).source.path)).size).toBe(PROFILES.length);
-  });
-
-  it('are valid Kubernetes objects', () => {
-    expect(validateManifests(applications)).toEqual({ errors: [], unknownKinds: ['argoproj.io/v1alpha1 Application'] });
-  }, SCHEMA_TIMEOUT);
 });

@@ -5,6 +5,7 @@ import { parseConfig, type Config } from './config.js';
 import { systemClock } from './context.js';
 import type { Database } from './db/database.js';
 import { createPostgresDatabase } from './db/postgres.js';
+import { TOKEN_IN_TEXT } from './security/tokens.js';
 import { startTokenPurge } from './token-purge.js';
 
 /** Embedded mode migrates its own in-memory database and then drops to the API role, as production does. */
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     createLogger({ name: 'natter-api' }).fatal({ variable: error.variable }, error.message);
     process.exit(2);
   }
-  const logger = createLogger({ name: 'natter-api', level: config.logLevel });
+  const logger = createLogger({ name: 'natter-api', level: config.logLevel, redactPatterns: [TOKEN_IN_TEXT] });
   let db: Database;
   try {
     db = await openDatabase(config, logger);

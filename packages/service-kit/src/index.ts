@@ -1,4 +1,5 @@
 export * from './config.js';
 export * from './host-allowlist.js';
+export * from './log-redaction.js';
 export * from './logger.js';
 export * from './serve.js';
