@@ -3,7 +3,7 @@ import { Cpu } from 'cdk8s-plus-27';
 import type { ImagePullPolicy } from 'cdk8s-plus-27';
 import type { ContainerLimitRange, NamespaceResourceQuota } from '@natter/constructs';
 import type { NatterProfile } from './profiles.js';
-import { millicores, type ResourceSettings } from './settings.js';
+import { DATABASE_IMAGE_FIELD, millicores, type ResourceSettings } from './settings.js';
 
 /** Settings (plain data) turned into what the hardened constructs take. */
 
@@ -54,4 +54,12 @@ export function namespaceBudgetProps(profile: NatterProfile): { resourceQuota: N
       maxClaimStorage: size(budget.maxClaimStorage),
     },
   };
+}
+
+/** The PostgreSQL image the profile's database engine runs (the settings model requires it). */
+export function databaseImage(profile: NatterProfile): string {
+  const field = DATABASE_IMAGE_FIELD[profile.database.engine];
+  const image = profile.images[field];
+  if (image === undefined) throw new Error(`images.${field} is required for database.engine ${profile.database.engine}`);
+  return image;
 }

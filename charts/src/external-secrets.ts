@@ -46,6 +46,18 @@ export interface MaterializedSecretsProps {
   /** The Secrets to materialize: what the pods mount ({@link mountedSecrets}). */
   readonly secrets: readonly MountedSecret[];
   readonly settings: ExternalSecretsSettings;
+  /**
+   * Secrets another operator issues in the cluster (CloudNativePG's CA): mounted by the pods, but
+   * never materialized from the store.
+   * @default - none
+   */
+  readonly issuedInCluster?: readonly string[];
+  /**
+   * Secrets that must be `kubernetes.io/basic-auth` (CloudNativePG reads role passwords from
+   * `username` + `password`), by Secret name: the fixed username; the store holds the password only.
+   * @default - none: every Secret is Opaque with the one key the pods read
+   */
+  readonly basicAuth?: Readonly<Record<string, string>>;
   /** Names the profile file in error messages, e.g. `natter.prod.yaml`. */
   readonly source: string;
 }
@@ -66,7 +78,9 @@ export class MaterializedSecrets extends Construct {
 
   public constructor(scope: Construct, id: string, props: MaterializedSecretsProps) {
     super(scope, id);
-    const { settings, secrets } = props;
+    const { settings } = props;
+    const issuedInCluster = new Set(props.issuedInCluster ?? []);
+    const secrets = props.secrets.filter((secret) => !issuedInCluster.has(secret.secretName));
     const problems: string[] = [];
     for (const secret of secrets) {
       if (settings.remoteKeys[secret.secretName] === undefined) {
@@ -85,6 +99,11 @@ export class MaterializedSecrets extends Construct {
     }
     this.externalSecrets = secrets.map((secret) => {
       const remote = settings.remoteKeys[secret.secretName]!;
+      const secretKey = secret.keys[0]!;
+      const username = props.basicAuth?.[secret.secretName];
+      // The template keeps the username in git (a role name, not a secret) and the password in the store.
+      const template =
+        username === undefined ? {} : { template: { type: 'kubernetes.io/basic-auth', engineVersion: 'v2', data: { username, [secretKey]: `{{ .${secretKey} }}` } } };
       return new ApiObject(this, secret.secretName, {
         apiVersion: 'external-secrets.io/v1',
         kind: 'ExternalSecret',
@@ -92,8 +111,8 @@ export class MaterializedSecrets extends Construct {
         spec: {
           refreshInterval: settings.refreshInterval,
           secretStoreRef: { kind: settings.storeKind, name: settings.storeName },
-          target: { name: secret.secretName, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-          data: [{ secretKey: secret.keys[0]!, remoteRef: { key: remote.key, ...(remote.property === undefined ? {} : { property: remote.property }) } }],
+          target: { name: secret.secretName, creationPolicy: 'Owner', deletionPolicy: 'Retain', ...template },
+          data: [{ secretKey, remoteRef: { key: remote.key, ...(remote.property === undefined ? {} : { property: remote.property }) } }],
         },
       });
     });

@@ -10,8 +10,10 @@ import {
   type WorkloadService,
 } from '@natter/constructs';
 import { Construct } from 'constructs';
-import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
+import { DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
+import { CloudNativePgCluster } from './cloudnative-pg.js';
 import { Database, Migration } from './database.js';
+import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
 import { keepDataOnSync } from './data-retention.js';
 import { NatterEdge } from './edge.js';
 import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
@@ -76,28 +78,31 @@ export class NatterChart extends Chart {
     const secrets = new Construct(this, 'Secrets');
 
     const addresses = {
-      database: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT),
       api: new ServiceAddress(SERVICE_NAMES.api, NAMESPACE, SERVICE_PORT),
       linkPreview: new ServiceAddress(SERVICE_NAMES.linkPreview, NAMESPACE, SERVICE_PORT),
     };
 
-    const database = new Database(this, 'Database', { profile, address: addresses.database });
-    const migration = new Migration(this, 'Migration', { profile, database: addresses.database });
+    const database =
+      profile.database.engine === 'cloudnative-pg'
+        ? new CloudNativePgCluster(this, 'Database', { profile })
+        : new Database(this, 'Database', { profile, address: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT) });
+    const migration = new Migration(this, 'Migration', { profile, database });
     const linkPreview = this.linkPreview(profile, addresses.linkPreview);
-    const api = this.api(profile, addresses);
+    const api = this.api(profile, addresses, database);
     const edge = new NatterEdge(this, 'Edge', { profile, api: api.service });
     trustEdge(api.workload, edge.dataPlane);
 
-    assertSameHosts(database.service, addresses.database);
+    if (database instanceof Database) assertSameHosts(database.service, database.address);
     assertSameHosts(linkPreview.service, addresses.linkPreview);
     assertSameHosts(api.service, addresses.api);
 
-    lockDownNetwork(policies, profile, edge.dataPlane, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
-    authorizeMesh(authorization, profile, edge.dataPlane, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    lockDownNetwork(policies, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    authorizeMesh(authorization, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
     const externalSecrets = profile.secrets.externalSecrets;
     if (externalSecrets !== undefined) {
-      new MaterializedSecrets(secrets, 'ExternalSecrets', { secrets: mountedSecrets(this), settings: externalSecrets, source: profileFileName(profile.name) });
+      const operated = database instanceof CloudNativePgCluster ? { issuedInCluster: [database.serverCa.secretName], basicAuth: database.loginSecrets } : {};
+      new MaterializedSecrets(secrets, 'ExternalSecrets', { secrets: mountedSecrets(this), settings: externalSecrets, source: profileFileName(profile.name), ...operated });
     }
 
     assignSyncWave(namespace, SyncWave.NAMESPACE);
@@ -105,9 +110,10 @@ export class NatterChart extends Chart {
     assignSyncWave(database, SyncWave.DATABASE);
     assignSyncWave(policies, SyncWave.GUARDRAILS);
     assignSyncWave(authorization, SyncWave.GUARDRAILS);
-    for (const workload of [database.workload, migration.workload, api.workload, linkPreview.workload]) {
+    for (const workload of [migration.workload, api.workload, linkPreview.workload]) {
       assignSyncWave(workload.serviceAccount, SyncWave.GUARDRAILS);
     }
+    if (database instanceof Database) assignSyncWave(database.workload.serviceAccount, SyncWave.GUARDRAILS);
     assignSyncWave(migration.workload.resource, SyncWave.MIGRATION);
     markAsSyncHook(migration.job);
     assignSyncWave(linkPreview.workload.resource, SyncWave.APPS);
@@ -144,7 +150,8 @@ export class NatterChart extends Chart {
 
   private api(
     profile: NatterProfile,
-    addresses: Readonly<Record<'database' | 'api' | 'linkPreview', ServiceAddress>>,
+    addresses: Readonly<Record<'api' | 'linkPreview', ServiceAddress>>,
+    database: DatabaseEndpoint,
   ): { workload: HardenedDeployment; service: WorkloadService } {
     const address = addresses.api;
     const workload = new HardenedDeployment(this, 'Api', {
@@ -160,9 +167,6 @@ export class NatterChart extends Chart {
         LOG_LEVEL: profile.logLevel,
         ALLOWED_HOSTS: apiAllowedHosts(profile, address).join(','),
         LINK_PREVIEW_URL: addresses.linkPreview.url,
-        DATABASE_HOST: addresses.database.fqdn,
-        DATABASE_PORT: String(addresses.database.port),
-        DATABASE_NAME,
         DATABASE_USER: DATABASE_API_USER,
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
         ...rateLimitEnv(profile.api),
@@ -170,6 +174,7 @@ export class NatterChart extends Chart {
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,
     });
+    connectToDatabase(workload, database);
     workload.addEnv('DATABASE_PASSWORD_FILE', workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
     workload.addEnv('HMAC_KEY_FILE', workload.secretFilePath(SECRETS.hmacKey.secretName, SECRETS.hmacKey.key));
     const nodePort = profile.api.nodePort;

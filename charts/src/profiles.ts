@@ -127,7 +127,8 @@ export function selectProfiles(profiles: readonly NatterProfile[], requested: st
 /** `api.replicas: must be an integer >= 1, got 0` — the field, the rule, the value received. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
-  const received = 'input' in issue ? `, got ${formatValue(issue.input)}` : '';
+  // A missing value has nothing to show ("is required", "must be set").
+  const received = 'input' in issue && issue.input !== undefined ? `, got ${formatValue(issue.input)}` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => `${field ? `${field}.` : ''}${key}: unknown setting (check the spelling against charts/src/settings.ts)`).join('\n  ');

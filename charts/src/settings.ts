@@ -48,6 +48,17 @@ export function kubernetesMinor(version: string): number {
   return Number(version.split('.')[1]);
 }
 
+/**
+ * What runs PostgreSQL (charts/README.md, "The database"):
+ * - `cloudnative-pg` (default): a CloudNativePG `Cluster` (operator v1.30): replicated instances
+ *   with synchronous quorum commit and automated failover, reached over PostgreSQL's own verified
+ *   TLS; the operator and its Barman Cloud plugin must be installed in the cluster first.
+ * - `statefulset`: one hand-made PostgreSQL pod (official image) meshed by Linkerd: no replica,
+ *   no failover, no backup. For a laptop (minikube), never for data you want to keep.
+ */
+export const DATABASE_ENGINES = ['cloudnative-pg', 'statefulset'] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const MILLICORES = /^[1-9]\d*m$/;
 const BINARY_SIZE = /^[1-9]\d*(Mi|Gi)$/;
@@ -65,10 +76,15 @@ export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const DEVELOPMENT_REVISION = 'main';
 
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label such as cnpg-system');
+const labels = z.record(z.string().min(1), z.string()).refine((value) => Object.keys(value).length > 0, 'must name at least one label (an empty selector matches every pod)');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
-export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres'] as const;
+export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres', 'cloudNativePgPostgres'] as const;
 export type ImageField = (typeof IMAGE_FIELDS)[number];
+
+/** The image field of the PostgreSQL each engine runs; the other one is not used. */
+export const DATABASE_IMAGE_FIELD = { 'cloudnative-pg': 'cloudNativePgPostgres', statefulset: 'postgres' } as const satisfies Record<DatabaseEngine, ImageField>;
 
 const image = z
   .string()
@@ -108,6 +124,47 @@ function resources(defaults: ResourceDefaults) {
     .prefault({})
     .describe('Requests and limits of the workload\'s container.');
 }
+
+/**
+ * The CloudNativePG Cluster (database.engine cloudnative-pg). Only what has no safe default is
+ * required: where the Kubernetes API server is (the instances must reach it through the
+ * NetworkPolicies, and no address fits every cluster).
+ */
+const cloudNativePg = z.strictObject({
+  instances: z
+    .int()
+    .min(3)
+    .max(9)
+    .default(3)
+    .describe('PostgreSQL instances (one primary, the rest hot standbys), each on its own node. At least 3: the synchronous quorum needs two standbys to survive losing one.'),
+  synchronousStandbys: z
+    .int()
+    .min(1)
+    .default(1)
+    .describe('How many standbys must confirm a commit before the client is told it succeeded (quorum: any of them); must be below instances.'),
+  postgresMajorVersion: z
+    .int()
+    .min(14)
+    .max(18)
+    .default(16)
+    .describe('PostgreSQL major version of images.cloudNativePgPostgres (the ImageCatalog entry; the operator refuses a downgrade).'),
+  walStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe("Size of each instance's separate WAL volume (a full WAL volume stops writes; a full data volume does not lose WAL)."),
+  operator: z
+    .strictObject({
+      namespace: dnsLabel.default('cnpg-system').describe('Namespace of the CloudNativePG operator.'),
+      podLabels: labels
+        .default({ 'app.kubernetes.io/name': 'cloudnative-pg' })
+        .describe("Labels of the operator's pods: the only clients of the instances' status port (8000) besides the instances."),
+    })
+    .prefault({})
+    .describe('Where the operator runs (defaults match its release manifest).'),
+  kubernetesApiServer: z
+    .strictObject({
+      cidrs: z.array(cidr).min(1).describe('Addresses of the API server endpoints (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`): NetworkPolicies see the endpoint after the Service is translated.'),
+      port: z.int().min(1).max(65535).default(6443).describe('Port of those endpoints (6443 on kubeadm clusters; 443 on some managed ones).'),
+    })
+    .describe('The Kubernetes API server, which every instance manager (and the backup sidecar) talks to.'),
+});
 
 /** The model: one zod schema holds every setting's type, default, documentation and rules. */
 export const settingsSchema = z
@@ -176,7 +233,10 @@ export const settingsSchema = z
       .strictObject({
         natterApi: image.optional().describe('The Natter API image (also runs the migration). Default: its entry in images.lock.json.'),
         linkPreview: image.optional().describe('The link-preview image. Default: its entry in images.lock.json.'),
-        postgres: image.optional().describe('The official PostgreSQL image, Debian variant (handles a non-root UID). Default: its entry in images.lock.json.'),
+        postgres: image.optional().describe('The official PostgreSQL image, Debian variant (handles a non-root UID), for database.engine statefulset. Default: its entry in images.lock.json.'),
+        cloudNativePgPostgres: image
+          .optional()
+          .describe('A CloudNativePG operand image (ghcr.io/cloudnative-pg/postgresql, of database.cloudNativePg.postgresMajorVersion) for database.engine cloudnative-pg. Default: its entry in images.lock.json.'),
         pullPolicy: z.enum(IMAGE_PULL_POLICIES).default('IfNotPresent').describe('imagePullPolicy of every container.'),
         requireDigest: z.boolean().default(true).describe('Refuse any image not pinned by digest (name@sha256:<64 hex>): a tag can be moved under you.'),
         requireReleased: z
@@ -211,9 +271,11 @@ export const settingsSchema = z
       .describe('The link-preview Deployment.'),
     database: z
       .strictObject({
-        storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA.'),
-        storageClassName: z.string().min(1).optional().describe("StorageClass of that claim; unset means the cluster's default."),
+        engine: z.enum(DATABASE_ENGINES).default('cloudnative-pg').describe('cloudnative-pg (replicated, backed up; needs the operator) or statefulset (one pod, for minikube); see charts/README.md.'),
+        storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA (per instance).'),
+        storageClassName: z.string().min(1).optional().describe("StorageClass of the claims (data and WAL); unset means the cluster's default."),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
+        cloudNativePg: cloudNativePg.optional().describe('The CloudNativePG Cluster; required when engine is cloudnative-pg, refused otherwise.'),
       })
       .prefault({})
       .describe('PostgreSQL.'),
@@ -287,9 +349,26 @@ export const settingsSchema = z
       });
     }
     for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
+    const { engine, cloudNativePg: cluster } = settings.database;
+    if (engine === 'cloudnative-pg' && cluster === undefined) {
+      context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: undefined, message: 'is required when database.engine is cloudnative-pg (at least kubernetesApiServer.cidrs); or set database.engine: statefulset' });
+    }
+    if (engine !== 'cloudnative-pg' && cluster !== undefined) {
+      context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: cluster, message: `applies only to database.engine cloudnative-pg, not ${engine}; remove it` });
+    }
+    if (cluster !== undefined && cluster.synchronousStandbys >= cluster.instances) {
+      context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg', 'synchronousStandbys'], input: cluster.synchronousStandbys, message: `must be below instances (${cluster.instances}): the primary is not its own standby` });
+    }
+    const operand = settings.images.cloudNativePgPostgres;
+    // The tag's leading number, as the operator reads it (the digest and a registry port are not tags).
+    const taggedMajor = operand === undefined ? undefined : /:(\d+)[^/:]*$/.exec(operand.replace(/@sha256:.*$/, '').replace(/^[^/]*:\d+\//, ''))?.[1];
+    if (cluster !== undefined && taggedMajor !== undefined && Number(taggedMajor) !== cluster.postgresMajorVersion) {
+      context.addIssue({ code: 'custom', path: ['images', 'cloudNativePgPostgres'], input: operand, message: `must be PostgreSQL ${cluster.postgresMajorVersion} (database.cloudNativePg.postgresMajorVersion), but its tag says ${taggedMajor}` });
+    }
+    const unusedImage = DATABASE_IMAGE_FIELD[engine === 'cloudnative-pg' ? 'statefulset' : 'cloudnative-pg'];
     for (const field of IMAGE_FIELDS) {
-      if (!settings.images.requireReleased && settings.images[field] === undefined) {
-        context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });
+      if (!settings.images.requireReleased && settings.images[field] === undefined && field !== unusedImage) {
+        context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: `must be set because images.requireReleased is false (the image does not come from images.lock.json)${field === DATABASE_IMAGE_FIELD[engine] ? ` and database.engine is ${engine}` : ''}` });
       }
     }
     if (settings.images.requireDigest) {

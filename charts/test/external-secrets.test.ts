@@ -10,7 +10,7 @@ const ESO_CRD = loadCrdSchemas(readFileSync(new URL('../crds/external-secrets-ex
 interface ExternalSecretSpec {
   refreshInterval: string;
   secretStoreRef: { kind: string; name: string };
-  target: { name: string; creationPolicy: string; deletionPolicy: string };
+  target: { name: string; creationPolicy: string; deletionPolicy: string; template?: { type: string; engineVersion: string; data: Record<string, string> } };
   data: { secretKey: string; remoteRef: { key: string; property?: string } }[];
 }
 
@@ -25,6 +25,19 @@ function secretsMounted(objects: readonly Manifest[]): Map<string, string[]> {
     }
   }
   return mounted;
+}
+
+interface ClusterSpec {
+  managed: { roles: { name: string; passwordSecret: { name: string } }[] };
+}
+
+/** CloudNativePG issues `<cluster>-ca` itself and reads each managed role's password from a basic-auth Secret. */
+function cloudNativePgSecrets(objects: readonly Manifest[]): { issued: string[]; basicAuth: Map<string, string> } {
+  const clusters = objects.filter((object) => object.kind === 'Cluster' && object.apiVersion.startsWith('postgresql.cnpg.io/'));
+  return {
+    issued: clusters.map((cluster) => `${cluster.metadata?.name}-ca`),
+    basicAuth: new Map(clusters.flatMap((cluster) => (cluster.spec as unknown as ClusterSpec).managed.roles.map((role) => [role.passwordSecret.name, role.name] as const))),
+  };
 }
 
 const externalSecretsOf = (objects: readonly Manifest[]) => objects.filter((object) => object.kind === 'ExternalSecret');
@@ -42,6 +55,11 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
     const mounted = secretsMounted(objects);
     expect(mounted.size).toBeGreaterThan(0);
+    const operator = cloudNativePgSecrets(objects);
+    for (const issued of operator.issued) {
+      expect(mounted.has(issued)).toBe(true);
+      mounted.delete(issued);
+    }
     const materialized = new Map(externalSecrets.map((object) => {
       const spec = object.spec as unknown as ExternalSecretSpec;
       return [spec.target.name, spec.data.map((entry) => entry.secretKey).sort()] as const;
@@ -53,7 +71,9 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       expect(object.metadata?.namespace).toBe('natter-api');
       expect(spec.secretStoreRef).toEqual({ kind: settings.storeKind, name: settings.storeName });
       expect(spec.refreshInterval).toBe(settings.refreshInterval);
-      expect(spec.target).toEqual({ name: object.metadata?.name, creationPolicy: 'Owner', deletionPolicy: 'Retain' });
+      const username = operator.basicAuth.get(spec.target.name);
+      const template = username === undefined ? {} : { template: { type: 'kubernetes.io/basic-auth', engineVersion: 'v2', data: { username, password: '{{ .password }}' } } };
+      expect(spec.target).toEqual({ name: object.metadata?.name, creationPolicy: 'Owner', deletionPolicy: 'Retain', ...template });
       expect(spec.data.map((entry) => entry.remoteRef)).toEqual([settings.remoteKeys[spec.target.name]]);
     }
   });

@@ -1,4 +1,4 @@
-import { type Endpoint, type IpEndpoint, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
+import { type Endpoint, findObject, type IpEndpoint, isInjected, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
 import { fileURLToPath } from 'node:url';
 import { loadProfiles, type MeshMode, type NatterProfile } from '../src/profiles.js';
 import { envoyProxyServiceAccount } from '../src/envoy-gateway.js';
@@ -36,6 +36,11 @@ export function templateNamed(objects: readonly Manifest[], name: string): PodTe
   const template = podTemplates(objects).find((candidate) => candidate.name === name);
   if (!template) throw new Error(`no pod template ${name}`);
   return template;
+}
+
+/** Whether Linkerd injects the template's pods (the namespace asks for it; a pod may opt out). */
+export function isMeshed(objects: readonly Manifest[], template: PodTemplate): boolean {
+  return isInjected(template.annotations, findObject(objects, 'Namespace', template.namespace).metadata?.annotations ?? {});
 }
 
 export function env(template: PodTemplate, name: string): string | undefined {
@@ -91,6 +96,18 @@ export function otherGatewayProxyOf(profile: NatterProfile): PodEndpoint {
   return pod(profile.edge.gatewayApi.envoyGateway.namespace, 'other-gateway-proxy', labels, '10.244.1.11');
 }
 
+/** The CloudNativePG operator pod as the profile describes it (undefined without CloudNativePG). */
+export function cloudNativePgOperatorOf(profile: NatterProfile): PodEndpoint | undefined {
+  const operator = profile.database.cloudNativePg?.operator;
+  return operator === undefined ? undefined : pod(operator.namespace, 'cloudnative-pg', { ...operator.podLabels }, '10.244.1.40');
+}
+
+/** An address of the Kubernetes API server as the profile describes it (undefined without CloudNativePG). */
+export function kubernetesApiServerOf(profile: NatterProfile): IpEndpoint | undefined {
+  const cidr = profile.database.cloudNativePg?.kubernetesApiServer.cidrs[0];
+  return cidr === undefined ? undefined : ip(firstHostIn(cidr));
+}
+
 /** A client address inside the profile's first node-port client range (undefined without a node port). */
 export function nodePortClientOf(profile: NatterProfile): IpEndpoint | undefined {
   const cidr = profile.api.nodePort?.clientCidrs[0];
@@ -144,11 +161,13 @@ export function clusterModel(objects: readonly Manifest[], profile: NatterProfil
   const nodePortClient = nodePortClientOf(profile);
   const cache = profile.dns.nodeLocalCache;
   const nodeLocalDns = cache === undefined || cache.address === OUTSIDERS.nodeLocalDns.ip ? [] : [ip(cache.address)];
-  const namespaces = [...namespacesOf(objects), ...[...new Set([edge.namespace, otherGateway.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
+  const operator = cloudNativePgOperatorOf(profile);
+  const apiServer = kubernetesApiServerOf(profile);
+  const namespaces = [...namespacesOf(objects), ...[...new Set([edge.namespace, otherGateway.namespace, 'kube-system', 'linkerd', 'other', ...(operator ? [operator.namespace] : [])])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, edge, otherGateway, ...(nodePortClient ? [nodePortClient] : []), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
+    everything: [...ours, edge, otherGateway, ...[nodePortClient, operator, apiServer].filter((endpoint) => endpoint !== undefined), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
   };
 }
 
@@ -163,6 +182,8 @@ export const PROBES = [
   { port: 4191 },
   { port: 4567 },
   { port: 5432 },
+  { port: 6443 },
+  { port: 8000 },
   { port: 8080 },
   { port: 8086 },
   { port: 8090 },

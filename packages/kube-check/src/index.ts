@@ -3,6 +3,7 @@ export * from './crd-schema.js';
 export * from './labels.js';
 export * from './linkerd.js';
 export * from './manifest.js';
+export * from './cloudnative-pg.js';
 export * from './network-policy.js';
 export * from './pod-security.js';
 export * from './schema.js';
