@@ -11,6 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
+import { keepDataOnSync } from './data-retention.js';
 import { NatterEdge } from './edge.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { POD_APPARMOR_PROFILE } from './node-support.js';
@@ -102,6 +103,11 @@ export class NatterChart extends Chart {
     for (const workload of [linkPreview.workload, api.workload]) {
       if (workload.podDisruptionBudget) assignSyncWave(workload.podDisruptionBudget, SyncWave.APPS);
     }
+  }
+
+  /** The rendered objects, every data-holding one protected from Argo CD prune and delete. */
+  public override toJson(): any[] {
+    return keepDataOnSync(super.toJson());
   }
 
   private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type ResolvedImages, resolveImages } from './image-lock.js';
-import { type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
+import { DEVELOPMENT_REVISION, type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
 
 export { MESH_MODES, type MeshMode } from './settings.js';
 
@@ -11,8 +11,10 @@ export { MESH_MODES, type MeshMode } from './settings.js';
  * One environment: a name and its settings with every default filled in. Its source is the file
  * `natter.<name>.yaml` next to `cdk8s.yaml`; adding that file adds the profile.
  */
-export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images'> {
+export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images' | 'gitOps'> {
   readonly name: string;
+  /** The Argo CD settings with the revision filled in (main for a development profile that names none). */
+  readonly gitOps: NatterSettings['gitOps'] & { readonly targetRevision: string };
   /** Every image filled in: from images.lock.json when `images.requireReleased`. */
   readonly images: ResolvedImages;
   /** Directory (relative to the output root) the profile's YAML is written to. */
@@ -48,14 +50,20 @@ export function profileFromSettings(name: string, input: unknown, source = `prof
     const problems = result.error.issues.map((issue) => `  ${describeIssue(issue)}`);
     throw new SettingsError(`${source}: ${problems.length === 1 ? 'invalid setting' : `${problems.length} invalid settings`}\n${problems.join('\n')}`);
   }
-  const { outputDirectory, images, ...settings } = result.data;
+  const { outputDirectory, images, gitOps, ...settings } = result.data;
   let resolved: ResolvedImages;
   try {
     resolved = resolveImages(images, source);
   } catch (error) {
     throw new SettingsError(error instanceof Error ? error.message : String(error));
   }
-  return { name, outputDirectory: outputDirectory ?? name, images: resolved, ...settings };
+  return {
+    name,
+    outputDirectory: outputDirectory ?? name,
+    images: resolved,
+    gitOps: { ...gitOps, targetRevision: gitOps.targetRevision ?? DEVELOPMENT_REVISION },
+    ...settings,
+  };
 }
 
 /** Parses and validates the text of `natter.<name>.yaml`. */

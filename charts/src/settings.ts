@@ -40,6 +40,15 @@ const DIGEST = /@sha256:[0-9a-f]{64}$/;
 /** `[registry[:port]/]path[:tag][@sha256:<64 hex>]`, with at least a tag or a digest. */
 const IMAGE = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
+/** A git ref name Argo CD can resolve (no spaces, no `..`, no leading `-`). */
+const GIT_REVISION = /^(?!-)(?!.*\.\.)[\w./-]{1,255}$/;
+/** What a release is: a `release/<version>` branch (written by the release job) or a `v<semver>` tag. */
+export const RELEASE_REVISION = /^(release\/[\w.-]+|v\d+\.\d+\.\d+([-+][\w.-]+)?)$/;
+/** The cluster Argo CD itself runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+/** The branch development profiles track when they name none. */
+export const DEVELOPMENT_REVISION = 'main';
+
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
@@ -150,14 +159,35 @@ export const settingsSchema = z
     edge: edgeSettings,
     gitOps: z
       .strictObject({
-        repoURL: z.url({ protocol: /^(https|ssh)$/ }).default('https://github.com/natter/natter-on-kubernetes.git').describe('Where Argo CD finds this repository.'),
-        targetRevision: z.string().min(1).default('main').describe('The branch, tag or commit Argo CD syncs.'),
+        repoURL: z
+          .url({ protocol: /^(https|ssh)$/ })
+          .default('https://github.com/natter/natter-on-kubernetes.git')
+          .describe("This repository: where the Application reads dist/ and the only source its AppProject admits."),
+        targetRevision: z
+          .string()
+          .regex(GIT_REVISION, 'must be a branch, tag or commit such as main, release/v1.4.0 or v1.4.0')
+          .optional()
+          .describe(
+            'The branch, tag or commit Argo CD syncs. Required when images.requireReleased is true, and then a release (release/<version> branch or v<semver> tag): main moves with every merge. Default (development profiles): main.',
+          ),
+        destinationServer: z
+          .url({ protocol: /^https$/ })
+          .default(IN_CLUSTER_SERVER)
+          .describe("The cluster's API server as Argo CD knows it; the AppProject admits no other. Default: the cluster Argo CD runs in."),
       })
       .prefault({})
-      .describe('Argo CD.'),
+      .describe('Argo CD: the Application and its AppProject (charts/src/argocd.ts).'),
   })
   .superRefine((settings, context) => {
     for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
+    if (settings.images.requireReleased && !RELEASE_REVISION.test(settings.gitOps.targetRevision ?? '')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['gitOps', 'targetRevision'],
+        input: settings.gitOps.targetRevision,
+        message: 'must name a release (a release/<version> branch such as release/v1.4.0, or a tag such as v1.4.0) because images.requireReleased is true: a moving branch would deploy whatever was merged last',
+      });
+    }
     for (const field of IMAGE_FIELDS) {
       if (!settings.images.requireReleased && settings.images[field] === undefined) {
         context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });

@@ -128,8 +128,9 @@ describe('profiles and the lock', () => {
   it('refuses a released profile whose file names an image that is not locked, naming the file', () => {
     const prod = released.find((profile) => profile.name === 'prod')!;
     const image = `${splitReference(prod.images.natterApi).repository}@${DIGEST_B}`;
-    expect(() => profileFromSettings('prod', { images: { natterApi: image } }, 'natter.prod.yaml')).toThrow(SettingsError);
-    expect(() => profileFromSettings('prod', { images: { natterApi: image } }, 'natter.prod.yaml')).toThrow(/^natter\.prod\.yaml: images\.natterApi/);
+    const settings = { images: { natterApi: image }, gitOps: { targetRevision: prod.gitOps.targetRevision } };
+    expect(() => profileFromSettings('prod', settings, 'natter.prod.yaml')).toThrow(SettingsError);
+    expect(() => profileFromSettings('prod', settings, 'natter.prod.yaml')).toThrow(/^natter\.prod\.yaml: images\.natterApi/);
   });
 
   it('does not read the lock for profiles that name their own images (dev), and those use the PostgreSQL the release mirrors', () => {

@@ -37,8 +37,8 @@ afterEach(() => {
 });
 
 describe('the settings model', () => {
-  it('has secure defaults: an empty profile runs the released images (images.lock.json), digests required, 2 replicas, no node port, no CORS, restricted mesh mode', () => {
-    const profile = parseProfile('staging', '');
+  it('has secure defaults: a profile that names only its release runs the released images (images.lock.json), digests required, 2 replicas, no node port, no CORS, restricted mesh mode', () => {
+    const profile = parseProfile('staging', 'gitOps: {targetRevision: release/v1.4.0}');
     expect(profile.images).toMatchObject({ requireReleased: true, ...lockedImages(readImageLock()) });
     expect(profile).toMatchObject({
       name: 'staging',
@@ -49,7 +49,7 @@ describe('the settings model', () => {
       api: { replicas: 2 },
       linkPreview: { replicas: 2 },
       edge: { kind: 'gateway-api', host: 'api.natter.local', tlsSecretName: 'natter-tls', gatewayApi: { className: 'eg', implementation: 'envoy-gateway', envoyGateway: { clientRateLimit: false } } },
-      gitOps: { targetRevision: 'main' },
+      gitOps: { targetRevision: 'release/v1.4.0', destinationServer: 'https://kubernetes.default.svc' },
     });
     expect(profile.api.corsOrigin).toBeUndefined();
     expect(profile.api.nodePort).toBeUndefined();
@@ -131,6 +131,22 @@ edge:
     expect(() => parseProfile('staging', 'images:\n  natterApi: [a\n')).toThrow(/^natter\.staging\.yaml:3:1: not valid YAML: /);
     expect(() => parseProfile('staging', 'api:\n  replicas: 1\napi:\n  replicas: 2\n')).toThrow(/natter\.staging\.yaml:3:1: not valid YAML: Map keys must be unique/);
     expect(() => parseProfile('staging', '- images\n')).toThrow('natter.staging.yaml: must be a mapping of settings (such as "api:\\n  replicas: 2"), got a list');
+  });
+
+  it('makes a profile that runs released images track a release, never a moving branch; development profiles default to main', () => {
+    const refusal = /gitOps\.targetRevision: must name a release \(a release\/<version> branch such as release\/v1\.4\.0, or a tag such as v1\.4\.0\) because images\.requireReleased is true/;
+    expect(() => parseProfile('staging', '')).toThrow(refusal);
+    for (const moving of ['main', 'master', 'HEAD', 'develop', 'releases']) {
+      expect(() => parseProfile('staging', `gitOps: {targetRevision: ${moving}}`), moving).toThrow(refusal);
+    }
+    for (const release of ['release/v1.4.0', 'release/2026-12', 'v1.4.0', 'v2.0.0-rc.1']) {
+      expect(parseProfile('staging', `gitOps: {targetRevision: ${release}}`).gitOps.targetRevision, release).toBe(release);
+    }
+    expect(parseProfile('staging', PINNED_IMAGES).gitOps.targetRevision).toBe('main');
+    expect(failure('gitOps: {targetRevision: "-x..y", destinationServer: http://cluster.example}').split('\n').slice(1)).toEqual([
+      "  gitOps.targetRevision: must be a branch, tag or commit such as main, release/v1.4.0 or v1.4.0, got '-x..y'",
+      "  gitOps.destinationServer: Invalid URL, got 'http://cluster.example'",
+    ]);
   });
 
   it('refuses a profile name that cannot name an Argo CD Application or a directory', () => {

@@ -6,7 +6,7 @@ import type { NatterProfile } from '../src/profiles.js';
 import type { ResourceSettings } from '../src/settings.js';
 import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';
-import { synthesizeArgoCd, synthesizeProfile } from '../src/synth.js';
+import { synthesizeProfile } from '../src/synth.js';
 
 /** Every CRD vendored in charts/crds (Linkerd, Gateway API, Envoy Gateway, Argo CD). */
 const CRDS = readCrdDirectory(fileURLToPath(new URL('../crds', import.meta.url)));
@@ -222,25 +222,4 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(claim.spec.resources.requests.storage).toBe(profile.database.storage);
     expect(claim.spec.storageClassName).toBe(profile.database.storageClassName);
   });
-});
-
-describe('Argo CD Applications', () => {
-  const applications = synthesizeArgoCd(PROFILES, 'dist').map((file) => file.objects[0] as unknown as Manifest);
-  const specOf = (app: Manifest) => app.spec as { source: { repoURL: string; targetRevision: string; path: string; directory: { recurse: boolean } }; destination: { namespace: string } };
-
-  it('point each profile at its own directory of dist/, non-recursively, from its gitOps settings', () => {
-    PROFILES.forEach((profile: NatterProfile, index) => {
-      const spec = specOf(applications[index]!);
-      expect(applications[index]?.metadata?.name).toBe(`natter-${profile.name}`);
-      expect(spec.source.path).toBe(profile.outputDirectory === '.' ? 'dist' : `dist/${profile.outputDirectory}`);
-      expect(spec.source.directory.recurse).toBe(false);
-      expect(spec.source).toMatchObject({ repoURL: profile.gitOps.repoURL, targetRevision: profile.gitOps.targetRevision });
-      expect(spec.destination.namespace).toBe('natter-api');
-    });
-    expect(new Set(applications.map((app) => specOf(app).source.path)).size).toBe(PROFILES.length);
-  });
-
-  it('are valid Kubernetes objects', () => {
-    expect(validateManifests(applications)).toEqual({ errors: [], unknownKinds: ['argoproj.io/v1alpha1 Application'] });
-  }, SCHEMA_TIMEOUT);
 });

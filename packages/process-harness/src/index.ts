@@ -16,3 +16,5 @@ export {
   type SecretsDirectory,
 } from './natter-services.js';
 export { baseEnvironment, freePort, nodeArguments, runToCompletion, startService, type ServiceProcess, type StartOptions } from './service-process.js';
+export { createTestPki, opensslAvailable, type IssuedCertificate, type ServerIdentity, type TestPki } from './test-pki.js';
+export { privatePostgresSupport, startPrivatePostgres, type PrivatePostgres, type PrivatePostgresOptions, type PrivatePostgresSupport, type PrivatePostgresTls } from './private-postgres.js';
