@@ -179,7 +179,6 @@ export const settingsSchema = z
       .describe('Argo CD: the Application and its AppProject (charts/src/argocd.ts).'),
   })
   .superRefine((settings, context) => {
-    for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
     if (settings.images.requireReleased && !RELEASE_REVISION.test(settings.gitOps.targetRevision ?? '')) {
       context.addIssue({
         code: 'custom',
@@ -188,6 +187,7 @@ export const settingsSchema = z
         message: 'must name a release (a release/<version> branch such as release/v1.4.0, or a tag such as v1.4.0) because images.requireReleased is true: a moving branch would deploy whatever was merged last',
       });
     }
+    for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
     for (const field of IMAGE_FIELDS) {
       if (!settings.images.requireReleased && settings.images[field] === undefined) {
         context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });

@@ -1,5 +1,6 @@
 export { startCountingServer, type CountingServer } from './counting-server.js';
 export { basicAuth, request, type HttpRequestOptions, type HttpResponse } from './http.js';
+export { rawRequest, type RawExchange, type RawRequestOptions } from './raw-http.js';
 export {
   apiEnvironment,
   connectionFromUrl,

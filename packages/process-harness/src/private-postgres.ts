@@ -115,7 +115,10 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   await pg('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
   await rm(passwordFile);
   // Loopback only; the Unix socket inside our own folder, so nothing collides with a system cluster.
-  await appendFile(join(dataDir, 'postgresql.conf'), `\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${home}'\n`);
+  // fsync off: tests crash processes, not the machine, and the kernel keeps every write across a
+  // process crash; with it on, crash recovery first syncs the whole data directory (seconds on a
+  // busy CI disk), which would stretch every restart.
+  await appendFile(join(dataDir, 'postgresql.conf'), `\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${home}'\nfsync = off\n`);
   const installCertificate = async (certificate: PrivatePostgresTls): Promise<void> => {
     // The server refuses a key others can read, and must own it (it runs as postgres under root).
     for (const [source, target, mode] of [[certificate.certFile, 'server.crt', 0o644], [certificate.keyFile, 'server.key', 0o600]] as const) {
@@ -134,14 +137,15 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
 
   let running = false;
   const start = async (): Promise<void> => {
-    // After a SIGKILL, the old backends may hold the shared memory a moment longer: retry briefly.
+    // After a SIGKILL the old postmaster stays a zombie until init reaps it, and PostgreSQL refuses
+    // to start while the pid in its lock file answers: retry for a while.
     for (let attempt = 1; ; attempt += 1) {
       try {
         await pg('pg_ctl', ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60']);
         running = true;
         return;
       } catch (error) {
-        if (attempt >= 20) throw error;
+        if (attempt >= 60) throw error;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
@@ -184,19 +188,24 @@ async function childPids(pid: number): Promise<number[]> {
   return text.split(/\s+/).filter((entry) => entry !== '').map(Number);
 }
 
-/** Waits for the processes to end; any still there after `timeoutMs` (ours: we started them) get SIGKILL. */
+/** Waits for the processes to end; any still there after `timeoutMs` (ours: we started them) get SIGKILL, and after twice that it gives up. */
 async function waitUntilGone(pids: readonly number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  let killed = false;
   for (;;) {
-    const alive = (await Promise.all(pids.map(async (pid) => ((await running(pid)) ? [pid] : [])))).flat();
+    const alive = (await Promise.all(pids.map(async (pid) => ((await isAlive(pid)) ? [pid] : [])))).flat();
     if (alive.length === 0) return;
-    if (Date.now() > deadline) for (const pid of alive) process.kill(pid, 'SIGKILL');
+    if (Date.now() - started > 2 * timeoutMs) throw new Error(`PostgreSQL processes ${alive.join(', ')} still running after SIGKILL`);
+    if (!killed && Date.now() - started > timeoutMs) {
+      for (const pid of alive) process.kill(pid, 'SIGKILL');
+      killed = true;
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** A process that exists and is not a zombie (an unreaped zombie still answers kill(pid, 0)). */
-async function running(pid: number): Promise<boolean> {
+async function isAlive(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   // The state follows the parenthesised command name, which may itself contain spaces.
   return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
