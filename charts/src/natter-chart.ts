@@ -17,6 +17,7 @@ import { keepDataOnSync } from './data-retention.js';
 import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { nodeSupportProps } from './node-support.js';
+import { ProxyMetricsScraping } from './proxy-metrics.js';
 import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
 import { namespaceBudgetProps, pullPolicy, resourceProps } from './construct-props.js';
 import { ServiceAddress } from './service-address.js';
@@ -104,6 +105,10 @@ export class NatterChart extends Chart {
 
     lockDownNetwork(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
     authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    if (profile.monitoring !== undefined) {
+      const workloads = [database.workload, migration.workload, api.workload, linkPreview.workload];
+      new ProxyMetricsScraping(authorization, 'ProxyMetrics', { monitoring: profile.monitoring, policies, workloads });
+    }
 
     const externalSecrets = profile.secrets.externalSecrets;
     if (externalSecrets !== undefined) {

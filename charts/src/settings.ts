@@ -161,6 +161,16 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('ResourceQuota and LimitRange of the namespace: a ceiling one runaway or compromised workload cannot push the cluster past. NodePort Services are capped at what the profile declares, LoadBalancers at 0.'),
+    monitoring: z
+      .strictObject({
+        namespace: dnsLabel.default('linkerd-viz').describe('Namespace of the Prometheus that scrapes the Linkerd proxies.'),
+        serviceAccount: dnsLabel.default('prometheus').describe('Its ServiceAccount: the only mesh identity admitted to the proxies\' admin port (it must be meshed).'),
+        podLabels: labels
+          .default({ 'linkerd.io/extension': 'viz', component: 'prometheus' })
+          .describe('Labels of its pods: the only pods the NetworkPolicies admit to the admin port.'),
+      })
+      .optional()
+      .describe("Admit one meshed Prometheus to every proxy's metrics (admin port 4191); defaults match linkerd-viz. Unset: the port stays closed."),
     dns: z
       .strictObject({
         nodeLocalCache: z
