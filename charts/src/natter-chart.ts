@@ -3,7 +3,6 @@ import { ServiceType } from 'cdk8s-plus-27';
 import {
   DnsResolver,
   HardenedDeployment,
-  HardenedIngress,
   HardenedNamespace,
   LockedDownPolicy,
   PodSecurityLevel,
@@ -14,12 +13,14 @@ import { Construct } from 'constructs';
 import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { Database, Migration } from './database.js';
 import { keepDataOnSync } from './data-retention.js';
+import { NatterEdge } from './edge.js';
 import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { nodeSupportProps } from './node-support.js';
 import { ProxyMetricsScraping } from './proxy-metrics.js';
 import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
 import { namespaceBudgetProps, pullPolicy, resourceProps } from './construct-props.js';
+import { rateLimitEnv, trustEdge } from './client-address.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
 import { authorizeMesh, lockDownNetwork } from './traffic-rules.js';
@@ -42,7 +43,8 @@ export function podSecurityFor(mode: MeshMode): { enforce: PodSecurityLevel; aud
 
 /**
  * The Natter system in namespace `natter-api`: PostgreSQL, its migration Job, the API and the
- * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, with an Ingress.
+ * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, behind one edge
+ * (a Gateway API Gateway or an ingress-nginx Ingress).
  * Every name, port, Host allowlist and URL is derived here once.
  */
 export class NatterChart extends Chart {
@@ -84,27 +86,15 @@ export class NatterChart extends Chart {
     const migration = new Migration(this, 'Migration', { profile, database: addresses.database });
     const linkPreview = this.linkPreview(profile, addresses.linkPreview);
     const api = this.api(profile, addresses);
-    const ingress = new HardenedIngress(this, 'Ingress', {
-      name: WORKLOAD_NAMES.api,
-      host: profile.edge.host,
-      tlsSecretName: profile.edge.tlsSecretName,
-      ingressClassName: profile.edge.ingressNginx.className,
-      backend: api.service,
-      // Route to the Service's cluster IP with its cluster DNS name as Host, so Linkerd meshes it.
-      meshUpstream: true,
-      annotations: {
-        'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-        // The API rejects bodies over 64 KiB; stop larger ones at the edge.
-        'nginx.ingress.kubernetes.io/proxy-body-size': '64k',
-      },
-    });
+    const edge = new NatterEdge(this, 'Edge', { profile, api: api.service });
+    trustEdge(api.workload, edge.dataPlane);
 
     assertSameHosts(database.service, addresses.database);
     assertSameHosts(linkPreview.service, addresses.linkPreview);
     assertSameHosts(api.service, addresses.api);
 
-    lockDownNetwork(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
-    authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    lockDownNetwork(policies, profile, edge.dataPlane, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    authorizeMesh(authorization, profile, edge.dataPlane, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
     if (profile.monitoring !== undefined) {
       const workloads = [database.workload, migration.workload, api.workload, linkPreview.workload];
       new ProxyMetricsScraping(authorization, 'ProxyMetrics', { monitoring: profile.monitoring, policies, workloads });
@@ -127,7 +117,7 @@ export class NatterChart extends Chart {
     markAsSyncHook(migration.job);
     assignSyncWave(linkPreview.workload.resource, SyncWave.APPS);
     assignSyncWave(api.workload.resource, SyncWave.APPS);
-    for (const child of [linkPreview.service, api.service, ingress]) assignSyncWave(child, SyncWave.APPS);
+    for (const child of [linkPreview.service, api.service, edge]) assignSyncWave(child, SyncWave.APPS);
     for (const workload of [linkPreview.workload, api.workload]) {
       if (workload.podDisruptionBudget) assignSyncWave(workload.podDisruptionBudget, SyncWave.APPS);
     }
@@ -180,6 +170,7 @@ export class NatterChart extends Chart {
         DATABASE_NAME,
         DATABASE_USER: DATABASE_API_USER,
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
+        ...rateLimitEnv(profile.api),
       },
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { edgeSettings } from './edge-settings.js';
+import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
  * The settings model: every value that may differ between environments, with its documentation
@@ -29,6 +31,8 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
+export { EDGE_KINDS } from './edge-settings.js';
+
 /** External Secrets Operator store kinds an ExternalSecret can read from. */
 export const SECRET_STORE_KINDS = ['ClusterSecretStore', 'SecretStore'] as const;
 
@@ -44,11 +48,7 @@ export function kubernetesMinor(version: string): number {
   return Number(version.split('.')[1]);
 }
 
-/** The ways into the cluster the chart can synthesize. */
-export const EDGE_KINDS = ['ingress-nginx'] as const;
-
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MILLICORES = /^[1-9]\d*m$/;
 const BINARY_SIZE = /^[1-9]\d*(Mi|Gi)$/;
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
@@ -65,7 +65,9 @@ export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const DEVELOPMENT_REVISION = 'main';
 
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
-const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label such as ingress-nginx');
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label such as linkerd-viz');
+/** Pod labels of a peer: at least one, since an empty selector matches every pod of its namespace. */
+const podLabels = z.record(z.string().min(1), z.string()).refine((value) => Object.keys(value).length > 0, 'must name at least one label (an empty selector matches every pod)');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
 export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres'] as const;
@@ -87,8 +89,6 @@ const origin = z.string().refine((value) => {
     return false;
   }
 }, 'must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash)');
-
-const labels = z.record(z.string().min(1), z.string());
 
 function replicas(defaultValue: number) {
   return z.int().min(1).max(100).default(defaultValue).describe('Pods of the Deployment; 2 or more adds a PodDisruptionBudget and topology spread.');
@@ -165,7 +165,7 @@ export const settingsSchema = z
       .strictObject({
         namespace: dnsLabel.default('linkerd-viz').describe('Namespace of the Prometheus that scrapes the Linkerd proxies.'),
         serviceAccount: dnsLabel.default('prometheus').describe('Its ServiceAccount: the only mesh identity admitted to the proxies\' admin port (it must be meshed).'),
-        podLabels: labels
+        podLabels: podLabels
           .default({ 'linkerd.io/extension': 'viz', component: 'prometheus' })
           .describe('Labels of its pods: the only pods the NetworkPolicies admit to the admin port.'),
       })
@@ -204,6 +204,7 @@ export const settingsSchema = z
         replicas: replicas(2),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
         corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
+        rateLimit: rateLimitSettings,
         nodePort: z
           .strictObject({
             port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
@@ -235,25 +236,7 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('The migration Job.'),
-    edge: z
-      .strictObject({
-        kind: z.enum(EDGE_KINDS).default('ingress-nginx').describe('How traffic enters the cluster.'),
-        host: dnsName.default('api.natter.local').describe('The public host name of the API (also in its Host allowlist).'),
-        tlsSecretName: dnsName.default('natter-tls').describe('The Secret (type kubernetes.io/tls) holding the certificate for host; created outside git.'),
-        ingressNginx: z
-          .strictObject({
-            className: dnsLabel.default('nginx').describe('ingressClassName of the Ingress.'),
-            controllerNamespace: dnsLabel.default('ingress-nginx').describe('Namespace of the controller pods.'),
-            controllerPodLabels: labels
-              .default({ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' })
-              .describe('Labels of the controller pods: the only in-cluster clients the API admits.'),
-            controllerServiceAccount: dnsLabel.default('ingress-nginx').describe("The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS."),
-          })
-          .prefault({})
-          .describe("ingress-nginx (used when kind is ingress-nginx); defaults match minikube's addon and the upstream manifests."),
-      })
-      .prefault({})
-      .describe('The way in from outside the cluster.'),
+    edge: edgeSettings,
     secrets: z
       .strictObject({
         externalSecrets: z
@@ -316,6 +299,7 @@ export const settingsSchema = z
         message: 'must name a release (a release/<version> branch such as release/v1.4.0, or a tag such as v1.4.0) because images.requireReleased is true: a moving branch would deploy whatever was merged last',
       });
     }
+    for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
     for (const field of IMAGE_FIELDS) {
       if (!settings.images.requireReleased && settings.images[field] === undefined) {
         context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });

@@ -1,6 +1,7 @@
 import { type IWorkload, type LockedDownPolicy, NamespacePeer, Port } from '@natter/constructs';
 import type { Construct } from 'constructs';
 import { DATABASE_PORT, SERVICE_PORT } from './contract.js';
+import type { EdgeDataPlane } from './edge.js';
 import { AuthorizedServer } from './linkerd-authorization.js';
 import { LINKERD_DESTINATION, LINKERD_IDENTITY, LINKERD_INBOUND_PORT } from './mesh.js';
 import type { NatterProfile } from './profiles.js';
@@ -9,17 +10,19 @@ import type { NatterProfile } from './profiles.js';
 export type NatterWorkloads = Readonly<Record<'database' | 'migration' | 'api' | 'linkPreview', IWorkload>>;
 
 /** One NetworkPolicy per real flow; meshed flows also open the proxy's inbound port 4143. */
-export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfile, workloads: NatterWorkloads): void {
+export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfile, edge: EdgeDataPlane, workloads: NatterWorkloads): void {
   const { database, migration, api, linkPreview } = workloads;
   const meshed = (port: number): Port[] => [Port.tcp(port), LINKERD_INBOUND_PORT];
 
   policies.allowBetween(api, database, { ports: meshed(DATABASE_PORT) });
   policies.allowBetween(migration, database, { ports: meshed(DATABASE_PORT) });
   policies.allowBetween(api, linkPreview, { ports: meshed(SERVICE_PORT) });
-  policies.allowFromNamespace(
-    NamespacePeer.named(profile.edge.ingressNginx.controllerNamespace).withPods(profile.edge.ingressNginx.controllerPodLabels),
-    { to: api, ports: meshed(SERVICE_PORT), name: `${api.name}-ingress-from-ingress-controller` },
-  );
+  // The edge's proxy pods (ingress controller or gateway): the only way in from outside.
+  policies.allowFromNamespace(NamespacePeer.named(edge.namespace).withPods(edge.podLabels), {
+    to: api,
+    ports: meshed(SERVICE_PORT),
+    name: `${api.name}-ingress-from-edge`,
+  });
   policies.allowPublicInternetEgress(linkPreview, { ports: [Port.tcp(80), Port.tcp(443)] });
 
   // Every pod is meshed: its proxy resolves the control plane's names and fetches its
@@ -41,11 +44,7 @@ export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfi
 }
 
 /** Linkerd identity-based authorization mirroring the NetworkPolicy flows, one Server per served port. */
-export function authorizeMesh(
-  container: Construct,
-  profile: NatterProfile,
-  workloads: NatterWorkloads,
-): void {
+export function authorizeMesh(container: Construct, profile: NatterProfile, edge: EdgeDataPlane, workloads: NatterWorkloads): void {
   const { database, migration, api, linkPreview } = workloads;
   new AuthorizedServer(container, 'Database', {
     workload: database,
@@ -63,7 +62,7 @@ export function authorizeMesh(
     workload: api,
     port: 'http',
     proxyProtocol: 'HTTP/1',
-    clients: [{ serviceAccount: profile.edge.ingressNginx.controllerServiceAccount, namespace: profile.edge.ingressNginx.controllerNamespace }],
+    clients: [{ serviceAccount: edge.serviceAccount, namespace: edge.namespace }],
     unmeshedNetworks: profile.api.nodePort?.clientCidrs ?? [],
   });
 }

@@ -1,6 +1,7 @@
 import { type Endpoint, type IpEndpoint, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
 import { fileURLToPath } from 'node:url';
 import { loadProfiles, type MeshMode, type NatterProfile } from '../src/profiles.js';
+import { envoyProxyServiceAccount } from '../src/envoy-gateway.js';
 import { synthesizeProfile } from '../src/synth.js';
 
 /** The repository root, where `npm run synth` reads the natter.<profile>.yaml files. */
@@ -47,10 +48,47 @@ function pod(namespace: string, name: string, labels: Record<string, string>, ip
 
 const ip = (address: string): IpEndpoint => ({ kind: 'ip', ip: address });
 
-/** The ingress controller pod as the profile describes it (namespace and labels of the real install). */
-export function ingressControllerOf(profile: NatterProfile): PodEndpoint {
-  const controller = profile.edge.ingressNginx;
-  return pod(controller.controllerNamespace, 'ingress-controller', { ...controller.controllerPodLabels }, '10.244.1.10');
+/** The edge's proxy pod as the real install labels it, with the ServiceAccount it runs as. */
+export interface EdgePod extends PodEndpoint {
+  readonly serviceAccount: string;
+}
+
+/**
+ * The edge's proxy pod as the real install creates it: the ingress-nginx controller as the profile
+ * describes it, or Envoy Gateway's proxy for the chart's Gateway (labels as Envoy Gateway v1.9 sets
+ * them, written out here rather than taken from the chart), or the custom data plane the profile names.
+ */
+export function edgePodOf(profile: NatterProfile): EdgePod {
+  const address = '10.244.1.10';
+  if (profile.edge.kind === 'ingress-nginx') {
+    const controller = profile.edge.ingressNginx;
+    return { ...pod(controller.controllerNamespace, 'ingress-controller', { ...controller.controllerPodLabels }, address), serviceAccount: controller.controllerServiceAccount };
+  }
+  const gatewayApi = profile.edge.gatewayApi;
+  if (gatewayApi.implementation === 'custom') {
+    const dataPlane = gatewayApi.dataPlane!;
+    return { ...pod(dataPlane.namespace, 'gateway-proxy', { ...dataPlane.podLabels }, address), serviceAccount: dataPlane.serviceAccount };
+  }
+  const labels = {
+    'app.kubernetes.io/name': 'envoy',
+    'app.kubernetes.io/component': 'proxy',
+    'app.kubernetes.io/managed-by': 'envoy-gateway',
+    'gateway.envoyproxy.io/owning-gateway-name': 'natter-api-gateway',
+    'gateway.envoyproxy.io/owning-gateway-namespace': 'natter-api',
+  };
+  return { ...pod(gatewayApi.envoyGateway.namespace, 'envoy-gateway-proxy', labels, address), serviceAccount: envoyProxyServiceAccount({ namespace: 'natter-api', name: 'natter-api-gateway' }) };
+}
+
+/** Envoy Gateway's proxy for some other Gateway: same namespace and app labels, another owner. */
+export function otherGatewayProxyOf(profile: NatterProfile): PodEndpoint {
+  const labels = {
+    'app.kubernetes.io/name': 'envoy',
+    'app.kubernetes.io/component': 'proxy',
+    'app.kubernetes.io/managed-by': 'envoy-gateway',
+    'gateway.envoyproxy.io/owning-gateway-name': 'natter-api-gateway',
+    'gateway.envoyproxy.io/owning-gateway-namespace': 'tenant-b',
+  };
+  return pod(profile.edge.gatewayApi.envoyGateway.namespace, 'other-gateway-proxy', labels, '10.244.1.11');
 }
 
 /** A client address inside the profile's first node-port client range (undefined without a node port). */
@@ -98,18 +136,19 @@ export interface ClusterModel {
   readonly everything: readonly Endpoint[];
 }
 
-/** The profile's pods plus the outsiders (its ingress controller and node-port client among them). */
+/** The profile's pods plus the outsiders (its edge, another gateway's proxy and the node-port client among them). */
 export function clusterModel(objects: readonly Manifest[], profile: NatterProfile): ClusterModel {
   const ours = podEndpoints(objects, (_, index) => `10.244.0.${10 + index}`);
-  const controller = ingressControllerOf(profile);
+  const edge = edgePodOf(profile);
+  const otherGateway = otherGatewayProxyOf(profile);
   const nodePortClient = nodePortClientOf(profile);
   const cache = profile.dns.nodeLocalCache;
   const nodeLocalDns = cache === undefined || cache.address === OUTSIDERS.nodeLocalDns.ip ? [] : [ip(cache.address)];
-  const namespaces = [...namespacesOf(objects), ...[...new Set([controller.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
+  const namespaces = [...namespacesOf(objects), ...[...new Set([edge.namespace, otherGateway.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, controller, ...(nodePortClient ? [nodePortClient] : []), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
+    everything: [...ours, edge, otherGateway, ...(nodePortClient ? [nodePortClient] : []), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, OUTSIDERS, PROBES, clusterModel, ingressControllerOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, OUTSIDERS, PROBES, clusterModel, edgePodOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
 import { connectivityTable, formatAllowed, podTemplates } from '@natter/kube-check';
 import type { NatterProfile } from '../src/profiles.js';
 
@@ -19,7 +19,7 @@ function meshBaseline(from: string, profile: NatterProfile): string[] {
 
 /** The complete list of allowed flows, written out as the design intends them. */
 function expectedFlows(profile: NatterProfile): string[] {
-  const controller = ingressControllerOf(profile);
+  const edge = edgePodOf(profile);
   const nodePortClient = nodePortClientOf(profile);
   return [
     ...meshBaseline('natter-database', profile),
@@ -34,8 +34,9 @@ function expectedFlows(profile: NatterProfile): string[] {
       (to) => `natter-api/natter-api -> natter-api/${to}`,
     ),
     ...meshBaseline('natter-api', profile),
-    `${controller.namespace}/${controller.name} -> natter-api/natter-api:4143/TCP`,
-    `${controller.namespace}/${controller.name} -> natter-api/natter-api:4567/TCP`,
+    // The edge's proxies (ingress controller or gateway), and no other gateway's: the only way in.
+    `${edge.namespace}/${edge.name} -> natter-api/natter-api:4143/TCP`,
+    `${edge.namespace}/${edge.name} -> natter-api/natter-api:4567/TCP`,
     ...(nodePortClient ? [`${nodePortClient.ip} -> natter-api/natter-api:4143/TCP`, `${nodePortClient.ip} -> natter-api/natter-api:4567/TCP`] : []),
   ].sort();
 }

@@ -48,7 +48,7 @@ describe('the settings model', () => {
       images: { requireDigest: true, pullPolicy: 'IfNotPresent' },
       api: { replicas: 2 },
       linkPreview: { replicas: 2 },
-      edge: { kind: 'ingress-nginx', host: 'api.natter.local', tlsSecretName: 'natter-tls' },
+      edge: { kind: 'gateway-api', host: 'api.natter.local', tlsSecretName: 'natter-tls', gatewayApi: { className: 'eg', implementation: 'envoy-gateway', envoyGateway: { clientRateLimit: false } } },
       gitOps: { targetRevision: 'release/v1.4.0', destinationServer: 'https://kubernetes.default.svc' },
     });
     expect(profile.api.corsOrigin).toBeUndefined();
@@ -98,6 +98,23 @@ edge:
       'natter.staging.yaml: 2 invalid settings',
       "  database.resources.cpuLimit: must be at least cpuRequest (200m), got '100m'",
       "  database.resources.memoryLimit: must be at least memoryRequest (1Gi), got '512Mi'",
+    ]);
+  });
+
+  it('refuses an edge the chart cannot build: a custom gateway without its data plane, a data plane for envoy-gateway, an unknown issuer kind', () => {
+    expect(failure('edge:\n  gatewayApi: {implementation: custom}\n')).toMatch(/edge\.gatewayApi\.dataPlane: must be set when gatewayApi\.implementation is custom/);
+    const dataPlane = '{namespace: gw, podLabels: {app: gw}, serviceAccount: gw}';
+    expect(failure(`edge:\n  gatewayApi: {dataPlane: ${dataPlane}}\n`)).toMatch(/edge\.gatewayApi\.dataPlane: must not be set for envoy-gateway/);
+    expect(failure(`edge:\n  gatewayApi: {implementation: custom, dataPlane: {namespace: gw, podLabels: {}, serviceAccount: gw}}\n`)).toMatch(/edge\.gatewayApi\.dataPlane\.podLabels: must name at least one label/);
+    expect(failure('edge:\n  tlsIssuer: {kind: Certificate, name: letsencrypt}\n')).toMatch(/edge\.tlsIssuer\.kind: must be one of ClusterIssuer, Issuer, got 'Certificate'/);
+    expect(parseProfile('staging', `${PINNED_IMAGES}edge:\n  gatewayApi: {implementation: custom, dataPlane: ${dataPlane}}\n`).edge.gatewayApi.dataPlane).toEqual({ namespace: 'gw', podLabels: { app: 'gw' }, serviceAccount: 'gw' });
+  });
+
+  it('refuses a service-wide rate that leaves a replica less than one request per second', () => {
+    expect(failure('api:\n  replicas: 4\n  rateLimit: {perUser: {perSecond: 3}, global: {perSecond: 100, burst: 2}}\n').split('\n')).toEqual([
+      'natter.staging.yaml: 2 invalid settings',
+      '  api.rateLimit.global.burst: must be at least api.replicas (4): the chart gives each replica 1/4 of it, and a share below 1 would refuse every request, got 2',
+      '  api.rateLimit.perUser.perSecond: must be at least api.replicas (4): the chart gives each replica 1/4 of it, and a share below 1 would refuse every request, got 3',
     ]);
   });
 

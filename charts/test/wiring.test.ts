@@ -8,8 +8,8 @@ import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';
 import { synthesizeProfile } from '../src/synth.js';
 
-/** Every CRD vendored in charts/crds/ (what `npm run check` validates against). */
-const VENDORED_CRD_SCHEMAS = readCrdDirectory(fileURLToPath(new URL('../crds', import.meta.url))).schemas;
+/** Every CRD vendored in charts/crds (Linkerd, Gateway API, Envoy Gateway, Argo CD). */
+const CRDS = readCrdDirectory(fileURLToPath(new URL('../crds', import.meta.url)));
 /** The first schema check compiles kubernetes-models' type declarations (seconds on a busy machine). */
 const SCHEMA_TIMEOUT = 60_000;
 const API = 'natter-api';
@@ -46,14 +46,18 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(objects.filter((object) => object.kind === 'Service').length).toBeGreaterThanOrEqual(3);
   });
 
-  it('every object is valid against the Kubernetes schema or its CRD schema, with no unknown fields', () => {
-    const linkerdKinds = ['policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1beta3 Server'];
+  it('every object is valid against the Kubernetes schema or its vendored CRD schema, with no unknown fields', () => {
     const report = validateManifests(objects);
     expect(report.errors).toEqual([]);
-    expect(report.unknownKinds.filter((kind) => kind.startsWith('policy.linkerd.io/') && !kind.endsWith('NetworkAuthentication'))).toEqual(linkerdKinds);
-    // Every other custom kind (ExternalSecret in prod, …) has its CRD vendored in charts/crds/.
     const custom = objects.filter((object) => report.unknownKinds.includes(`${object.apiVersion} ${object.kind}`));
-    expect(validateCustomResources(custom, VENDORED_CRD_SCHEMAS)).toEqual({ errors: [], unknownKinds: [] });
+    const expectedGroups = [
+      'policy.linkerd.io',
+      ...(profile.edge.kind === 'gateway-api' ? ['gateway.networking.k8s.io'] : []),
+      ...(profile.edge.kind === 'gateway-api' && profile.edge.gatewayApi.implementation === 'envoy-gateway' ? ['gateway.envoyproxy.io'] : []),
+      ...(profile.secrets.externalSecrets !== undefined ? ['external-secrets.io'] : []),
+    ];
+    expect([...new Set(custom.map((object) => object.apiVersion.split('/')[0]))].sort()).toEqual(expectedGroups.sort());
+    expect(validateCustomResources(custom, CRDS.schemas)).toEqual({ errors: [], unknownKinds: [] });
   }, SCHEMA_TIMEOUT);
 
   it('carries no Secret data, no literal password and no credentials in URLs', () => {
@@ -119,7 +123,14 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(templateNamed(objects, MIGRATION).spec.containers[0]!.command).toEqual(['node', '/app/migrate.mjs']);
   });
 
-  it('routes the Ingress over TLS to the API Service by its cluster name, with no dangerous annotation', () => {
+  it('routes the edge over TLS to the API Service: the Ingress by its cluster name with no dangerous annotation, or the HTTPRoute by object', () => {
+    if (profile.edge.kind === 'gateway-api') {
+      const rules = (findObject(objects, 'HTTPRoute', API).spec as { rules: { backendRefs: { name: string; port: number }[] }[] }).rules;
+      const { port } = servicePort(objects, 'natter-api-service');
+      expect(rules.flatMap((rule) => rule.backendRefs)).toEqual([{ group: '', kind: 'Service', name: 'natter-api-service', port }]);
+      expect(objects.filter((object) => object.kind === 'Ingress')).toEqual([]);
+      return;
+    }
     const ingress = findObject(objects, 'Ingress', API);
     const annotations = ingress.metadata?.annotations ?? {};
     const spec = ingress.spec as { tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };

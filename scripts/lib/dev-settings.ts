@@ -29,7 +29,7 @@ export const LINK_PREVIEW_PASS_THROUGH = ['PREVIEW_TIMEOUT_MS', 'PREVIEW_MAX_BYT
 export const SHARED = ['LOG_LEVEL'] as const;
 
 /** The database: DATABASE_URL (migrate as that owner), or DATABASE_HOST and friends (passed through). */
-export const DATABASE = ['DATABASE_URL', 'DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE'] as const;
+export const DATABASE = ['DATABASE_URL', 'DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE', 'DATABASE_SSL_ROOT_CERT_FILE'] as const;
 
 /** Decided by npm run dev for each service; set in its environment, they are ignored with a notice. */
 export const DECIDED_BY_DEV: Readonly<Record<string, string>> = {

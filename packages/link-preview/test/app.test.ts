@@ -32,6 +32,9 @@ describe('createApp', () => {
           .set('Host', host);
         expect(response.status).toBe(400);
         expect(response.body).toEqual({ status: 400, error: 'invalid Host header' });
+        // The contract's headers are on every response, this refusal included.
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
         expect(previewer.preview).not.toHaveBeenCalled();
       },
     );
@@ -89,6 +92,20 @@ describe('createApp', () => {
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ status: 400, error: reason });
   });
+
+  it.each(['user:pw@', 'user@', ':pw@'])(
+    'when the URL carries credentials (%s) for a reachable fixture, then 400 and the fixture is never connected',
+    async (userinfo) => {
+      fixture = await startFixture(html('<title>must not be fetched</title>'));
+      realPreviewer = createLinkPreviewer({ allowedFixtureRanges: ['127.0.0.1/32'], allowedPorts: [fixture.port] });
+      const response = await request(createApp(config, { previewer: realPreviewer, logger: captureLogger().logger }).callback())
+        .get('/preview')
+        .query({ url: `http://${userinfo}127.0.0.1:${fixture.port}/` })
+        .set('Host', HOST);
+      expect(response.body).toEqual({ status: 400, error: 'URLs with credentials are not allowed' });
+      expect(fixture.connections).toBe(0);
+    },
+  );
 
   it('when a request carries seam-looking parameters or headers, then they change nothing', async () => {
     fixture = await startFixture(html('<title>must not be reachable</title>'));

@@ -106,6 +106,26 @@ describe('limits', () => {
       expect(await harness.previewer.preview(`${harness.fixture.origin}/`)).toMatchObject({ title: 'Limits', description: 'ok' });
     });
 
+    it.each([
+      ['gzip', gzipSync(page)],
+      ['deflate', deflateSync(page)],
+      ['br', brotliCompressSync(page)],
+    ])('when a %s page arrives in several pieces, then one decoder decodes them all', async (encoding, body) => {
+      const pieces = [body.subarray(0, 7), body.subarray(7, 40), body.subarray(40)];
+      harness = await startHarness((_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/html', 'content-encoding': encoding });
+        // A pause between writes makes each piece its own socket read.
+        const next = (): void => {
+          const piece = pieces.shift();
+          if (piece === undefined) return void response.end();
+          response.write(piece);
+          setTimeout(next, 30);
+        };
+        next();
+      });
+      expect(await harness.previewer.preview(`${harness.fixture.origin}/`)).toMatchObject({ title: 'Limits', description: 'ok' });
+    });
+
     it('when the compressed stream is corrupt, then 502', async () => {
       harness = await startHarness((_request, response) => {
         response.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
@@ -149,6 +169,23 @@ describe('limits', () => {
       // Nothing is left hanging: the same previewer serves the next page normally.
       expect((await harness.previewer.preview(`${harness.fixture.origin}/fast`)).title).toBe('Limits');
       clearInterval(drip);
+    });
+
+    it.each([
+      ['closes the connection', 'upstream connection failed', (response: ServerResponse) => response.socket?.destroy()],
+      ['breaks its chunked encoding', 'upstream connection failed', (response: ServerResponse) => response.socket?.write('zz\r\nnot a chunk\r\n')],
+    ])('when the upstream %s mid-head, then 502 at once, long before the budget ends', async (_case, reason, breakOff) => {
+      harness = await startHarness(
+        (_request, response) => {
+          response.writeHead(200, { 'content-type': 'text/html' });
+          response.write('<html><head><title>cut');
+          setTimeout(() => breakOff(response), 50);
+        },
+        { previewer: { timeoutMs: 10_000 } },
+      );
+      const started = performance.now();
+      expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/`)).toMatchObject({ status: 502, reason });
+      expect(performance.now() - started).toBeLessThan(2000);
     });
 
     it('when the server never answers, then 504', async () => {

@@ -66,8 +66,8 @@ describe('redirects', () => {
     expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/go`)).toMatchObject({ status: 400, reason });
   });
 
-  it('when the Location carries credentials, then 400 and the target is never requested', async () => {
-    harness = await redirectingTo((origin) => origin.replace('http://', 'http://admin:secret@') + '/secret');
+  it.each(['admin:secret@', 'admin@', ':secret@'])('when the Location carries credentials (%s), then 400 and the target is never requested', async (userinfo) => {
+    harness = await redirectingTo((origin) => origin.replace('http://', `http://${userinfo}`) + '/secret');
     const error = await previewFailure(harness.previewer, `${harness.fixture.origin}/go`);
     expect(error).toMatchObject({ status: 400, reason: 'URLs with credentials are not allowed' });
     expect(harness.fixture.requests.map((request) => request.path)).toEqual(['/go']);
@@ -123,6 +123,25 @@ describe('redirects', () => {
   it('when there are exactly 10 redirects, then the page is previewed', async () => {
     harness = await chain();
     expect((await harness.previewer.preview(`${harness.fixture.origin}/hops/10`)).url).toBe(`${harness.fixture.origin}/hops/0`);
+  });
+
+  it('when a 10-hop chain is followed, then the process emits no warning and the hops share kept-alive connections', async () => {
+    harness = await chain();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      expect((await harness.previewer.preview(`${harness.fixture.origin}/hops/10`)).url).toBe(`${harness.fixture.origin}/hops/0`);
+      // Node emits warnings on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).toEqual([]);
+    // Each hop's response is read to its end, so its socket returns to the pool instead of staying
+    // open (one connection per hop); the next hop may start before the previous socket is back.
+    expect(harness.fixture.connections).toBeLessThanOrEqual(2);
+
   });
 
   it('when there are 11 redirects, then 502 and the 11th is not followed', async () => {

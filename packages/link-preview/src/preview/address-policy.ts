@@ -74,19 +74,42 @@ function matches(address: ipaddr.IPv4 | ipaddr.IPv6, cidr: Cidr): boolean {
   return address.kind() === cidr[0].kind() && address.match(cidr);
 }
 
+function listed(address: ipaddr.IPv4 | ipaddr.IPv6): string | undefined {
+  const list = address.kind() === 'ipv4' ? BLOCKED_RANGES.ipv4 : BLOCKED_RANGES.ipv6;
+  const hit = list.find((range) => matches(address, range.cidr));
+  if (hit !== undefined) return hit.name;
+  if (address.kind() === 'ipv6' && !matches(address, GLOBAL_UNICAST_IPV6)) return 'outside IPv6 global unicast';
+  return undefined;
+}
+
+function classifiedByLibrary(address: ipaddr.IPv4 | ipaddr.IPv6): string | undefined {
+  const range = address.range();
+  return range === 'unicast' ? undefined : range;
+}
+
 /**
- * Why `address` is not a public unicast address, or `undefined` when it is. The name is for logs
- * only; callers must not send it to a client.
+ * The two opinions {@link nonPublicRange} combines, exported each on its own so a test can tell
+ * that each still refuses what only it refuses (the list: `::7f00:1`; ipaddr.js: AS112
+ * `2620:4f:8000::/48`) — refusing with either one would otherwise hide a hole in the other.
+ */
+export const opinions = {
+  /** The explicit list above (and IPv6 outside `2000::/3`). */
+  listed: (address: string): string | undefined => withParsed(address, listed),
+  /** ipaddr.js's `range()`, when it is anything but `unicast`. */
+  library: (address: string): string | undefined => withParsed(address, classifiedByLibrary),
+} as const;
+
+function withParsed(address: string, classify: (parsed: ipaddr.IPv4 | ipaddr.IPv6) => string | undefined): string | undefined {
+  const parsed = parseUnwrapped(address);
+  return parsed === undefined ? 'not an IP address' : classify(parsed);
+}
+
+/**
+ * Why `address` is not a public unicast address, or `undefined` when it is: refused when either the
+ * explicit list or ipaddr.js says so. The name is for logs only; callers must not send it to a client.
  */
 export function nonPublicRange(address: string): string | undefined {
-  const parsed = parseUnwrapped(address);
-  if (parsed === undefined) return 'not an IP address';
-  const list = parsed.kind() === 'ipv4' ? BLOCKED_RANGES.ipv4 : BLOCKED_RANGES.ipv6;
-  const hit = list.find((range) => matches(parsed, range.cidr));
-  if (hit !== undefined) return hit.name;
-  if (parsed.kind() === 'ipv6' && !matches(parsed, GLOBAL_UNICAST_IPV6)) return 'outside IPv6 global unicast';
-  const range = parsed.range();
-  return range === 'unicast' ? undefined : range;
+  return withParsed(address, (parsed) => listed(parsed) ?? classifiedByLibrary(parsed));
 }
 
 /**

@@ -88,10 +88,15 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
           decoder.on('data', onDecoded);
           decoder.once('end', onBodyEnd);
           decoder.on('error', () => fail(upstreamFailure('invalid compressed response')));
+          // Back-pressure: the socket is read only as fast as the decoder consumes, so a bomb's
+          // compressed input cannot pile up in the decoder while its output is being counted.
+          decoder.on('drain', () => {
+            if (!settled) response.resume();
+          });
         }
       }
       if (decoder === undefined) onDecoded(chunk);
-      else decoder.write(chunk);
+      else if (!decoder.write(chunk)) response.pause();
     });
     response.once('end', () => {
       if (decoder === undefined) onBodyEnd();

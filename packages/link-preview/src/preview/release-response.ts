@@ -11,7 +11,12 @@ const DRAIN_TIMEOUT_MS = 1000;
 
 /** Stops reading a response we are done with: drains a small known remainder, otherwise destroys it. */
 export function releaseResponse(response: IncomingMessage, rawBytesRead: number): void {
-  if (response.complete) return;
+  // Even a response whose body has arrived (a redirect's, say) ends only once it is read: until
+  // then its socket is not returned to the pool and its request stays open, abort listener included.
+  if (response.complete) {
+    response.resume();
+    return;
+  }
   const declaredLength = Number(response.headers['content-length'] ?? Number.NaN);
   if (!(declaredLength <= REUSE_LIMIT_BYTES && rawBytesRead <= declaredLength)) {
     response.destroy();
