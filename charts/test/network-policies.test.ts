@@ -86,7 +86,8 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
 
   it('let the database reach nothing but DNS and the Linkerd control plane', () => {
     const rows = connectivityTable(evaluator, [database], everything, PROBES).filter((row) => row.allowed);
-    expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual([...DNS, ...MESH_CONTROL_PLANE].sort());
+    const baseline = meshBaseline('natter-database', profile).map((flow) => flow.slice('natter-api/natter-database -> '.length));
+    expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual(baseline.sort());
   });
 
   it('open the Linkerd inbound port 4143 wherever meshed traffic arrives', () => {
