@@ -19,6 +19,7 @@ import { NatterEdge } from './edge.js';
 import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
 import { nodeSupportProps } from './node-support.js';
+import { ProxyMetricsScraping } from './proxy-metrics.js';
 import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
 import { namespaceBudgetProps, pullPolicy, resourceProps } from './construct-props.js';
 import { rateLimitEnv, trustEdge } from './client-address.js';
@@ -98,6 +99,11 @@ export class NatterChart extends Chart {
 
     lockDownNetwork(policies, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
     authorizeMesh(authorization, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    if (profile.monitoring !== undefined) {
+      // CloudNativePG's instances are not meshed: no proxy, so no 4191 to scrape there.
+      const workloads = [...(database instanceof Database ? [database.workload] : []), migration.workload, api.workload, linkPreview.workload];
+      new ProxyMetricsScraping(authorization, 'ProxyMetrics', { monitoring: profile.monitoring, policies, workloads });
+    }
 
     const externalSecrets = profile.secrets.externalSecrets;
     if (externalSecrets !== undefined) {

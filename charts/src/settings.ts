@@ -76,8 +76,9 @@ export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export const DEVELOPMENT_REVISION = 'main';
 
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
-const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label such as cnpg-system');
-const labels = z.record(z.string().min(1), z.string()).refine((value) => Object.keys(value).length > 0, 'must name at least one label (an empty selector matches every pod)');
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label such as linkerd-viz or cnpg-system');
+/** Pod labels of a peer: at least one, since an empty selector matches every pod of its namespace. */
+const podLabels = z.record(z.string().min(1), z.string()).refine((value) => Object.keys(value).length > 0, 'must name at least one label (an empty selector matches every pod)');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
 export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres', 'cloudNativePgPostgres'] as const;
@@ -152,7 +153,7 @@ const cloudNativePg = z.strictObject({
   operator: z
     .strictObject({
       namespace: dnsLabel.default('cnpg-system').describe('Namespace of the CloudNativePG operator.'),
-      podLabels: labels
+      podLabels: podLabels
         .default({ 'app.kubernetes.io/name': 'cloudnative-pg' })
         .describe("Labels of the operator's pods: the only clients of the instances' status port (8000) besides the instances."),
     })
@@ -215,6 +216,16 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('ResourceQuota and LimitRange of the namespace: a ceiling one runaway or compromised workload cannot push the cluster past. NodePort Services are capped at what the profile declares, LoadBalancers at 0.'),
+    monitoring: z
+      .strictObject({
+        namespace: dnsLabel.default('linkerd-viz').describe('Namespace of the Prometheus that scrapes the Linkerd proxies.'),
+        serviceAccount: dnsLabel.default('prometheus').describe('Its ServiceAccount: the only mesh identity admitted to the proxies\' admin port (it must be meshed).'),
+        podLabels: podLabels
+          .default({ 'linkerd.io/extension': 'viz', component: 'prometheus' })
+          .describe('Labels of its pods: the only pods the NetworkPolicies admit to the admin port.'),
+      })
+      .optional()
+      .describe("Admit one meshed Prometheus to every proxy's metrics (admin port 4191); defaults match linkerd-viz. Unset: the port stays closed."),
     dns: z
       .strictObject({
         nodeLocalCache: z

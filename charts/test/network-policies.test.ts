@@ -112,9 +112,10 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   it('let the database reach nothing but DNS and the Linkerd control plane (StatefulSet), or DNS, its peers and the API server (CloudNativePG)', () => {
     const rows = connectivityTable(evaluator, [database], everything, PROBES).filter((row) => row.allowed);
     const apiServer = kubernetesApiServerOf(profile);
+    const baseline = meshBaseline('natter-database', profile).map((flow) => flow.slice('natter-api/natter-database -> '.length));
     const expected = apiServer === undefined
-      ? [...DNS, ...MESH_CONTROL_PLANE]
-      : [...DNS, `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`];
+      ? baseline
+      : [...baseline.filter((target) => !MESH_CONTROL_PLANE.includes(target)), `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`];
     expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual(expected.sort());
     // Not the internet, not the metadata service, not the API server on another port.
     for (const target of [OUTSIDERS.publicV4, OUTSIDERS.metadata, OUTSIDERS.privateA]) expect(evaluator.isAllowed(database, target, { port: 443 })).toBe(false);

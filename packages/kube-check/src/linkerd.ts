@@ -13,6 +13,9 @@ export const LINKERD_DEFAULT_SKIPPED_PORTS = '4567,4568';
 export const LINKERD_PROXY_UID = 2102;
 /** The proxy's own ports (outbound 4140, inbound 4143, 4190 and the admin port 4191): never application ports. */
 export const LINKERD_PROXY_PORTS: ReadonlySet<number> = new Set([4140, 4143, 4190, 4191]);
+/** The proxy's admin port (`linkerd-admin`: metrics and the proxy's probes), on every meshed pod; Servers may cover it. */
+export const LINKERD_ADMIN_PORT = 4191;
+export const LINKERD_ADMIN_PORT_NAME = 'linkerd-admin';
 
 export const SKIP_INBOUND_ANNOTATION = 'config.linkerd.io/skip-inbound-ports';
 export const SKIP_OUTBOUND_ANNOTATION = 'config.linkerd.io/skip-outbound-ports';

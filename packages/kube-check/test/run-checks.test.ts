@@ -7,6 +7,7 @@ import { runChecks } from '../src/checks/run-checks.js';
 import { readCrdDirectory } from '../src/crd-schema.js';
 import type { Manifest } from '../src/manifest.js';
 import { authorization, find, meshTls, meshedShop, podSpecOf, without } from './mesh-fixture.js';
+import { networkPolicy } from './fixtures.js';
 
 const CRDS = readCrdDirectory(new URL('../../../charts/crds', import.meta.url).pathname);
 
@@ -164,6 +165,21 @@ describe('runChecks', { timeout: 60_000 }, () => {
     it('fails when Linkerd admits an identity the NetworkPolicies keep out', () => {
       const findings = lines(check(broken((all) => { find(all, 'MeshTLSAuthentication', 'db-clients').spec.identityRefs.push({ kind: 'ServiceAccount', name: 'db' }); })));
       expect(findings).toContain('FAIL Server/shop/db spec: admits shop/db, but the NetworkPolicies let no pod with that identity reach port postgres (the layers disagree)');
+    });
+
+    it("takes a Server on the proxy's admin port as covering every meshed pod it selects, and holds its scraper to the NetworkPolicies", () => {
+      const adminServer: Manifest = { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'proxy-admin', namespace: 'shop' }, spec: { podSelector: { matchLabels: {} }, port: 4191, proxyProtocol: 'HTTP/1', accessPolicy: 'deny' } };
+      const scraper = meshTls('scraper', [{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
+      const scrapes = networkPolicy('scrapes', {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ port: 4191, protocol: 'TCP' }] }],
+      });
+      const admin = [adminServer, scraper, authorization('proxy-admin-from-scraper', 'proxy-admin', 'scraper')];
+      expect(lines(check([...meshedShop(), ...admin, scrapes]))).toEqual([]);
+      expect(lines(check([...meshedShop(), ...admin]))).toContain('FAIL Server/shop/proxy-admin spec: admits monitoring/prometheus, but the NetworkPolicies let no pod with that identity reach port 4191 (the layers disagree)');
+      const onPostgres = { ...adminServer, spec: { ...(adminServer.spec as object), port: 5433 } };
+      expect(lines(check([...meshedShop(), onPostgres, scraper, authorization('proxy-admin-from-scraper', 'proxy-admin', 'scraper'), scrapes]))).toContain('FAIL Server/shop/proxy-admin spec: selects no container port of a pod template (port 5433)');
     });
 
     it('fails when the NetworkPolicies let in a client Linkerd does not authorize', () => {

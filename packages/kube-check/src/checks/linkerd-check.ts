@@ -1,5 +1,7 @@
 import { type Connectivity, LINKERD_INBOUND_PORT, type Peer, formatPorts } from '../connectivity.js';
-import { LINKERD_PROXY_PORTS as PROXY_PORTS, isPortSkipped } from '../linkerd.js';
+import { LINKERD_ADMIN_PORT, LINKERD_ADMIN_PORT_NAME, LINKERD_PROXY_PORTS as PROXY_PORTS, isPortSkipped } from '../linkerd.js';
+import { selectorMatches } from '../labels.js';
+import type { LinkerdServer } from '../linkerd-policy.js';
 import type { Manifest } from '../manifest.js';
 import type { TargetVersion } from '../kube-version.js';
 import { type Finding, finding } from './finding.js';
@@ -64,7 +66,7 @@ export function linkerdFindings(objects: readonly Manifest[], connectivity: Conn
   }
   for (const server of linkerd.servers) {
     const selected = connectivity.peers.filter((peer) => peer.template && peer.template.namespace === server.namespace &&
-      (peer.template.spec.containers.flatMap((container) => container.ports ?? []).some((port) => linkerd.serversFor(peer.template!, port).includes(server))));
+      (selectsProxyAdmin(server, peer) || peer.template.spec.containers.flatMap((container) => container.ports ?? []).some((port) => linkerd.serversFor(peer.template!, port).includes(server))));
     if (selected.length === 0) {
       findings.push(finding('FAIL', 'linkerd', { object: server.id, field: 'spec', message: `selects no container port of a pod template (port ${String(server.port)})` }));
       continue;
@@ -84,6 +86,12 @@ export function linkerdFindings(objects: readonly Manifest[], connectivity: Conn
     }
   }
   return findings;
+}
+
+/** A Server on the proxy's admin port covers every meshed pod it selects: the injector adds that port to each. */
+function selectsProxyAdmin(server: LinkerdServer, peer: Peer): boolean {
+  return (server.port === LINKERD_ADMIN_PORT || server.port === LINKERD_ADMIN_PORT_NAME) && peer.meshed && server.podSelector !== undefined &&
+    peer.template !== undefined && selectorMatches(server.podSelector, peer.template.labels);
 }
 
 function matchesIdentity(peer: Peer, identity: string): boolean {
