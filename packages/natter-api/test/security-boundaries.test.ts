@@ -5,6 +5,7 @@
 import './support/timeouts.js';
 import { describe, expect, it } from 'vitest';
 import type { PasswordHashing } from '../src/security/password-hashing.js';
+import { TOKEN_IN_TEXT } from '../src/security/tokens.js';
 import { fastHashing, postMessage, registerUser, startApp, uniqueName } from './support/harness.js';
 import { useAppPerTest, useOwnedSpacePerTest, useTestDatabase } from './support/lifecycle.js';
 
@@ -102,5 +103,15 @@ describe('capabilities', () => {
     const friend = await registerUser(app());
     app().clock.advance(5 * 60 * 1000);
     expect((await app().http.post('/share').send({ uri: posted.uri, user: friend.username })).status).toBe(403);
+  });
+});
+
+describe('tokens in logged text', () => {
+  it('when an issued session token or capability appears in text, then the shape the logger censors finds exactly it', async () => {
+    const token = await session(fixture.owner.auth);
+    const capability = fixture.space.uri.split('?access_token=')[1]!;
+    const text = `lookup of ${token} failed; uri /spaces/1?access_token=${capability}&x=1`;
+    expect(text.match(TOKEN_IN_TEXT)).toEqual([token, capability]);
+    expect(text.replace(TOKEN_IN_TEXT, '[redacted]')).toBe('lookup of [redacted] failed; uri /spaces/1?access_token=[redacted]&x=1');
   });
 });
