@@ -7,6 +7,10 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   test: {
     name: 'natter-api-mutation',
+    // Under Stryker (and on a busy machine) hashing at the contract's cost can outlast vitest's
+    // default 5 s; a slow test must not fail the initial run. Stryker times mutants out itself.
+    testTimeout: 30_000,
+    hookTimeout: 180_000,
     include: [
       'test/authentication.test.ts',
       'test/capabilities.test.ts',

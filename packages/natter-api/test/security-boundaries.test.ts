@@ -3,8 +3,17 @@
  * testing showed nothing else would catch, though the behaviour is right today.
  */
 import './support/timeouts.js';
-import { describe, expect, it } from 'vitest';
+import Koa from 'koa';
+import pino from 'pino';
+import supertest from 'supertest';
+import { describe, expect, it, vi } from 'vitest';
+import type { NatterState } from '../src/context.js';
+import type { Database } from '../src/db/database.js';
+import { authenticate } from '../src/middleware/authenticate.js';
+import { requireAuthentication, requireCapability } from '../src/middleware/authorize.js';
+import { errorResponses } from '../src/middleware/error-responses.js';
 import type { PasswordHashing } from '../src/security/password-hashing.js';
+import { createTokenService, TOKEN_IN_TEXT } from '../src/security/tokens.js';
 import { fastHashing, postMessage, registerUser, startApp, uniqueName } from './support/harness.js';
 import { useAppPerTest, useOwnedSpacePerTest, useTestDatabase } from './support/lifecycle.js';
 
@@ -75,6 +84,66 @@ describe('authentication', () => {
   });
 });
 
+describe('authentication, more edges', () => {
+  it('when a request is unauthenticated, then the 401 offers exactly both schemes', async () => {
+    const response = await app().http.get('/logs');
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Basic realm="natter", charset="UTF-8", Bearer realm="natter"');
+  });
+
+  it('when Basic credentials name an impossible username, then 400 saying so', async () => {
+    const response = await app().http.get('/logs').set('Authorization', `Basic ${Buffer.from('1bad:password').toString('base64')}`);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid username' });
+  });
+
+  it('when a token string has the right length but its dot elsewhere (a 33-byte MAC), then no login (401), never a 500', async () => {
+    const misplaced = `${'a'.repeat(26)}.${Buffer.alloc(33, 7).toString('base64url')}`;
+    expect(misplaced).toHaveLength(71);
+    expect((await app().http.get('/logs').set('Authorization', `Bearer ${misplaced}`)).status).toBe(401);
+  });
+
+  it('when revoking a string that is no token, then the database is not touched', async () => {
+    const db = { query: vi.fn(), exec: vi.fn(), transaction: vi.fn(), close: vi.fn() } as unknown as Database;
+    await createTokenService(Buffer.alloc(32, 1)).revoke(db, 'not-a-token');
+    expect(db.query).not.toHaveBeenCalled();
+  });
+});
+
+/** One middleware on its own, as another composition might use it (no prefetchTokens before it). */
+function alone(...stack: Koa.Middleware<NatterState>[]): supertest.Agent {
+  const koa = new Koa<NatterState>();
+  koa.use(errorResponses({ logger: pino({ level: 'silent' }) }));
+  for (const middleware of stack) koa.use(middleware);
+  koa.use((ctx) => {
+    ctx.body = { user: ctx.state.user, perms: ctx.state.perms };
+  });
+  return supertest.agent(koa.callback());
+}
+
+describe('the middleware without prefetchTokens', () => {
+  it('when authenticate runs alone, then it looks the Bearer session up itself', async () => {
+    const token = await session(fixture.owner.auth);
+    const tokens = createTokenService(app().config.hmacKey!);
+    const agent = alone(authenticate({ db: database().db, passwordHashing: fastHashing, tokens, clock: app().clock }), requireAuthentication());
+    const response = await agent.get('/').set('Authorization', `Bearer ${token}`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ user: fixture.owner.username });
+  });
+
+  it('when requireCapability runs alone, then it looks ?access_token= up itself', async () => {
+    const tokens = createTokenService(app().config.hmacKey!);
+    const asOwner: Koa.Middleware<NatterState> = (ctx, next) => {
+      ctx.state.user = fixture.owner.username;
+      return next();
+    };
+    const agent = alone(asOwner, requireCapability('r', { db: database().db, tokens, clock: app().clock }));
+    const response = await agent.get(fixture.space['messages-r']);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ user: fixture.owner.username, perms: 'r' });
+  });
+});
+
 describe('capabilities', () => {
   it('when a capability\'s MAC is spelled non-canonically, then 403 for the request and for sharing', async () => {
     const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'canonical only');
@@ -102,5 +171,15 @@ describe('capabilities', () => {
     const friend = await registerUser(app());
     app().clock.advance(5 * 60 * 1000);
     expect((await app().http.post('/share').send({ uri: posted.uri, user: friend.username })).status).toBe(403);
+  });
+});
+
+describe('tokens in logged text', () => {
+  it('when an issued session token or capability appears in text, then the shape the logger censors finds exactly it', async () => {
+    const token = await session(fixture.owner.auth);
+    const capability = fixture.space.uri.split('?access_token=')[1]!;
+    const text = `lookup of ${token} failed; uri /spaces/1?access_token=${capability}&x=1`;
+    expect(text.match(TOKEN_IN_TEXT)).toEqual([token, capability]);
+    expect(text.replace(TOKEN_IN_TEXT, '[redacted]')).toBe('lookup of [redacted] failed; uri /spaces/1?access_token=[redacted]&x=1');
   });
 });

@@ -39,7 +39,8 @@ export function authenticate(options: {
       } else if (await options.passwordHashing.verify(credentials.password, stored)) {
         ctx.state.user = credentials.username;
       }
-    } else if (scheme === 'bearer' && value !== '') {
+    } else if (scheme === 'bearer') {
+      // An empty value needs no test of its own: '' never carries a valid MAC, so it finds no session.
       const prefetched = ctx.state.sessionLookup;
       const token = await (prefetched?.presented === value ? prefetched.token : options.tokens.read(options.db, value));
       const scope = token?.attributes['scope'];

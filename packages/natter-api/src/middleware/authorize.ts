@@ -14,7 +14,7 @@ export function prefetchTokens(options: { readonly db: Database; readonly tokens
   return async function prefetchTokensMiddleware(ctx, next) {
     const capability = ctx.query['access_token'];
     const { scheme, value } = authorizationHeader(ctx.get('Authorization'));
-    const bearer = scheme === 'bearer' && value !== '' ? value : undefined;
+    const bearer = scheme === 'bearer' ? value : undefined;
     if (capability !== undefined || bearer !== undefined) {
       // '' never carries a valid MAC, so an absent (or repeated) token is simply not found.
       const lookup = options.tokens.readMany(options.db, [typeof capability === 'string' ? capability : '', bearer ?? '']);

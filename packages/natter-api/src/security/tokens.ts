@@ -33,7 +33,7 @@ const ID_BYTES = 20;
 const ID_LENGTH = 27; // base64url of 20 bytes, no padding
 const MAC_LENGTH = 43; // base64url of 32 bytes, no padding
 /** A token (session or capability) anywhere in text: what the logger censors wherever it turns up. */
-export const TOKEN_IN_TEXT = /[A-Za-z0-9_-]{27}\.[A-Za-z0-9_-]{43}/g;
+export const TOKEN_IN_TEXT = new RegExp(`[A-Za-z0-9_-]{${ID_LENGTH}}\\.[A-Za-z0-9_-]{${MAC_LENGTH}}`, 'g');
 
 export function createTokenService(hmacKey: Buffer): TokenService {
   const mac = (id: string): Buffer => createHmac('sha256', hmacKey).update(id).digest();
