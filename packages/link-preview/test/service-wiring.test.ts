@@ -61,6 +61,13 @@ describe('process wiring', () => {
       expect(service.stdout()).toContain('"msg":"stopped"');
     });
 
+    it('when READINESS_DNS_NAME is set, then /ready resolves it through the system resolver and /health stays process-only', async () => {
+      // localhost comes from /etc/hosts: the system resolver answers without any network.
+      const service = await running('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST, READINESS_DNS_NAME: 'localhost' });
+      expect(await getJson(service, '/ready')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await getJson(service, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    });
+
     it('when BIND_ADDRESS is loopback, then it listens on loopback only', async () => {
       const service = await startService('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST, BIND_ADDRESS: '127.0.0.1' });
       expect(service.stdout()).toMatch(/"url":"http:\/\/127\.0\.0\.1:\d+"/);
