@@ -16,7 +16,9 @@ function getJson(service: SpawnedService, path: string, host = HOST): Promise<{ 
   });
 }
 
-describe('process wiring', () => {
+// Each test starts Node with tsx: seconds on a busy machine, so more than the default 5 s, and more
+// than startService's own 20 s wait, which kills a service that never says it is listening.
+describe('process wiring', { timeout: 30_000 }, () => {
   const started: Array<{ close(): Promise<unknown> }> = [];
   afterEach(async () => {
     await Promise.all(started.splice(0).map((resource) => resource.close()));
@@ -149,7 +151,7 @@ describe('process wiring', () => {
         expect(Object.keys(entry)).not.toContain('url');
         if (entry.host !== undefined) expect([origin, `127.0.0.2:${page.port}`]).toContain(entry.host);
       }
-    }, 30_000);
+    });
 
     it('when proxy variables are set, then they are ignored and the page is fetched directly', async () => {
       const proxy = await fixtureServing('<title>proxied</title>');
