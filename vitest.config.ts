@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['charts', 'packages/*', 'scripts'],
+    // The reliability suite (load, crashes, restarts) runs on its own: npm run test:reliability.
+    projects: ['charts', 'packages/*', '!packages/reliability', 'scripts'],
   },
 });

@@ -93,7 +93,7 @@ async function prepareDatabase(secrets: SecretsDirectory, onSpawn: (child: Child
   const code = await runToCompletion({
     name: 'migrate',
     entry: ENTRIES.migrate,
-    env: { ...(await migrationEnvironment({ owner, apiUser, apiPassword, secrets })), MIGRATE_WAIT_SECONDS: '5' },
+    env: { ...(await migrationEnvironment({ owner, apiUser, apiPassword, databaseCaFile: databaseCaFile(), secrets })), MIGRATE_WAIT_SECONDS: '5' },
     onLine: forward('migrate'),
     onSpawn,
   });
@@ -196,6 +196,7 @@ async function main(): Promise<void> {
           allowedHosts,
           linkPreviewUrl: `http://${LOOPBACK}:${previewPort}`,
           database: database.connection,
+          databaseCaFile: databaseCaFile(),
           secrets,
           logLevel: options.logLevel,
           extra: { ...passThroughDatabaseEnvironment(), ...passThrough(process.env, API_PASS_THROUGH) },
@@ -242,10 +243,15 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(killer);
 }
 
+/** DATABASE_SSL_ROOT_CERT_FILE: with DATABASE_URL both the migration and the API connect over verified TLS. */
+function databaseCaFile(): string | undefined {
+  return process.env['DATABASE_SSL_ROOT_CERT_FILE'] || undefined;
+}
+
 /** With DATABASE_HOST, the API is configured exactly as the chart would: pass those variables on. */
 function passThroughDatabaseEnvironment(): Record<string, string> {
   if (process.env['DATABASE_URL'] !== undefined && process.env['DATABASE_URL'] !== '') return {};
-  const names = ['DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE'];
+  const names = ['DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE', 'DATABASE_SSL_ROOT_CERT_FILE'];
   return Object.fromEntries(names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
 }
 

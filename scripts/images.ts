@@ -1,7 +1,7 @@
 /**
  * `npm run images` — the release path of the prod images. Builds natter-api and
- * natter-link-preview from the Dockerfile, mirrors the PostgreSQL image the dev profile runs, pushes
- * all three to their registry and, only when every push succeeded, rewrites images.lock.json with
+ * natter-link-preview from the Dockerfile, mirrors the PostgreSQL images (the dev profile's official
+ * image and the CloudNativePG operand prod runs), pushes all four to their registry and, only when every push succeeded, rewrites images.lock.json with
  * the digests the registry reported. `npm run synth` then puts exactly those digests into
  * dist/prod (the chart refuses any other prod image).
  *
@@ -11,7 +11,7 @@
  * --builder   default: the first of docker, buildah on PATH
  * --registry  push every image to <host>/<path>/<image>; default: each image's repository in the lock
  * --tag       tag of the built images; default: the git commit (the lock pins the digest either way)
- * --only      release only these images (natter-api, natter-link-preview, postgres); repeatable
+ * --only      release only these images (natter-api, natter-link-preview, postgres, cloudnative-pg-postgresql); repeatable
  * --lock      the lock file to read and rewrite; default: images.lock.json
  * --dry-run   print the commands, run nothing, write nothing
  *
@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { IMAGE_LOCK_FILE, isRepository, LOCKED_IMAGE_NAMES, MIRRORED_POSTGRES_IMAGE, parseImageLock, serializeImageLock, splitReference, type ImageLock, type LockedImageName } from '../charts/src/image-lock.js';
+import { IMAGE_LOCK_FILE, isRepository, LOCKED_IMAGE_NAMES, MIRRORED_CLOUDNATIVE_PG_IMAGE, MIRRORED_POSTGRES_IMAGE, parseImageLock, serializeImageLock, splitReference, type ImageLock, type LockedImageName } from '../charts/src/image-lock.js';
 import { REPO_ROOT, type ServiceName } from './bundle.js';
 import { BUILDER, BUILDERS, isBuilderName, type Argv, type Builder } from './image-builders.js';
 import { DOCKERFILE } from './image-runtime.js';
@@ -44,6 +44,8 @@ export const IMAGE_SOURCES: Readonly<Record<LockedImageName, ImageSource>> = {
   'natter-link-preview': { kind: 'build', service: 'link-preview' },
   // The version dev runs, so dev and prod run the same PostgreSQL.
   postgres: { kind: 'mirror', image: onDockerHub(MIRRORED_POSTGRES_IMAGE) },
+  // The CloudNativePG operand of the same PostgreSQL release (ghcr.io, named in full).
+  'cloudnative-pg-postgresql': { kind: 'mirror', image: onDockerHub(MIRRORED_CLOUDNATIVE_PG_IMAGE) },
 };
 
 const IMAGE_NAMES = Object.values(LOCKED_IMAGE_NAMES) as readonly LockedImageName[];

@@ -19,7 +19,7 @@ export const SERVICE_NAMES = {
 } as const;
 
 export const DATABASE_NAME = 'natter';
-/** The role that owns the schema (the image's POSTGRES_USER); only the migration Job holds its password. */
+/** The role that owns the schema (the image's POSTGRES_USER); its password is held by the database pod and the migration Job only. */
 export const DATABASE_OWNER_USER = 'natter_owner';
 /** The least-privilege role the API connects as; the migration Job sets its password. */
 export const DATABASE_API_USER = 'natter_api_user';

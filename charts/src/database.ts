@@ -2,10 +2,11 @@ import { ApiObject } from 'cdk8s';
 import { HardenedJob, HardenedStatefulSet, HealthProbe, type WorkloadService } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
+import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
-import { POD_APPARMOR_PROFILE } from './node-support.js';
+import { nodeSupportProps } from './node-support.js';
 import type { NatterProfile } from './profiles.js';
-import { pullPolicy, resourceProps, size } from './construct-props.js';
+import { databaseImage, pullPolicy, resourceProps, size } from './construct-props.js';
 import type { ServiceAddress } from './service-address.js';
 
 /** The volume is mounted here; PGDATA is a sub-directory the (non-root) entrypoint can create and chmod 0700. */
@@ -24,17 +25,22 @@ export interface DatabaseProps {
  * handles an arbitrary UID via nss_wrapper; fsGroup makes the volume writable) and its Service.
  * The password comes from a mounted Secret file (`POSTGRES_PASSWORD_FILE`), never from the YAML.
  */
-export class Database extends Construct {
+export class Database extends Construct implements DatabaseEndpoint {
   public readonly workload: HardenedStatefulSet;
   public readonly service: WorkloadService;
+  public readonly address: ServiceAddress;
+  /** Linkerd's mTLS protects the hop: the pod is meshed. */
+  public readonly serverCa = undefined;
+  public readonly setsApiRolePassword = false;
 
   public constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { profile, address } = props;
+    this.address = address;
     const readiness = ['pg_isready', '--quiet', `--host=${SOCKET_DIRECTORY}`, `--dbname=${DATABASE_NAME}`, `--username=${DATABASE_OWNER_USER}`];
     this.workload = new HardenedStatefulSet(this, 'Workload', {
       name: WORKLOAD_NAMES.database,
-      image: profile.images.postgres,
+      image: databaseImage(profile),
       imagePullPolicy: pullPolicy(profile),
       ports: [{ name: 'postgres', number: address.port }],
       env: {
@@ -58,7 +64,7 @@ export class Database extends Construct {
       readinessProbe: HealthProbe.exec(readiness, { periodSeconds: 5 }),
       livenessProbe: HealthProbe.exec(liveness(readiness), { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
-      appArmorProfile: POD_APPARMOR_PROFILE,
+      ...nodeSupportProps(profile),
     });
     this.workload.addEnv(
       'POSTGRES_PASSWORD_FILE',
@@ -79,12 +85,14 @@ function liveness(readiness: readonly string[]): string[] {
 
 export interface MigrationProps {
   readonly profile: NatterProfile;
-  readonly database: ServiceAddress;
+  readonly database: DatabaseEndpoint;
 }
 
 /**
- * The only workload that holds the owner's password: creates/updates the schema and the
- * least-privilege `natter_api_user` (setting its password from the second Secret), then exits.
+ * Creates/updates the schema and the least-privilege `natter_api_user`'s grants (and its password
+ * from the second Secret, where the database does not set it itself), then exits. The only client
+ * that holds the owner's password; with the `statefulset` engine the database pod holds it too, to
+ * initialise its data directory.
  */
 export class Migration extends Construct {
   public readonly workload: HardenedJob;
@@ -100,23 +108,23 @@ export class Migration extends Construct {
       command: ['node', '/app/migrate.mjs'],
       env: {
         LOG_LEVEL: profile.logLevel,
-        DATABASE_HOST: database.fqdn,
-        DATABASE_PORT: String(database.port),
-        DATABASE_NAME,
         DATABASE_OWNER_USER,
         DATABASE_API_USER,
       },
-      secretFiles: [SECRETS.databaseOwner, SECRETS.databaseApiUser],
+      secretFiles: [SECRETS.databaseOwner],
       secretsDirectory: SECRETS_DIRECTORY,
       podAnnotations: { ...MESH_POD_ANNOTATIONS, ...NATIVE_SIDECAR_ANNOTATION },
-      appArmorProfile: POD_APPARMOR_PROFILE,
+      ...nodeSupportProps(profile),
       // With plain `kubectl apply` the Job starts with the database; the exponential back-off
       // (10 s … 160 s, 310 s in all) covers its first start and leaves the attempts 290 s of the
       // 600 s activeDeadlineSeconds (6 retries would wait 630 s: HardenedJob rejects that).
       backoffLimit: 5,
     });
+    connectToDatabase(this.workload, database);
     this.workload.addEnv('DATABASE_OWNER_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key));
-    this.workload.addEnv('DATABASE_API_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
+    if (!database.setsApiRolePassword) {
+      this.workload.addEnv('DATABASE_API_PASSWORD_FILE', this.workload.mountSecretFile(SECRETS.databaseApiUser));
+    }
   }
 
   public get job(): ApiObject {

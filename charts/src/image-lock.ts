@@ -19,6 +19,7 @@ export const LOCKED_IMAGE_NAMES = {
   natterApi: 'natter-api',
   linkPreview: 'natter-link-preview',
   postgres: 'postgres',
+  cloudNativePgPostgres: 'cloudnative-pg-postgresql',
 } as const satisfies Record<ImageField, string>;
 
 export type LockedImageName = (typeof LOCKED_IMAGE_NAMES)[ImageField];
@@ -32,6 +33,15 @@ const NAMES = Object.values(LOCKED_IMAGE_NAMES) as readonly LockedImageName[];
  * their own images use this tag, so every environment runs the same PostgreSQL.
  */
 export const MIRRORED_POSTGRES_IMAGE = 'postgres:16.10-bookworm';
+
+/**
+ * The CloudNativePG operand image `npm run images` mirrors as the locked `cloudnative-pg-postgresql`:
+ * the same PostgreSQL 16.10 on Debian bookworm as the dev image, in the community build the
+ * operator's instance manager runs on (`standard`: PostgreSQL, locales and the common extensions;
+ * no Barman Cloud tools, which the Barman Cloud plugin's own sidecar brings). Its major version is
+ * the default of `database.cloudNativePg.postgresMajorVersion`, which the chart checks against it.
+ */
+export const MIRRORED_CLOUDNATIVE_PG_IMAGE = 'ghcr.io/cloudnative-pg/postgresql:16.10-standard-bookworm';
 
 /** The digest of an image that has never been released (no registry serves it). */
 export const UNRELEASED_DIGEST = `sha256:${'0'.repeat(64)}`;
@@ -99,8 +109,11 @@ export function lockedImages(lock: ImageLock = readImageLock()): Record<ImageFie
   return Object.fromEntries(IMAGE_FIELDS.map((field) => [field, lock[LOCKED_IMAGE_NAMES[field]]])) as Record<ImageField, string>;
 }
 
-/** A profile's image settings with every image filled in. */
-export type ResolvedImages = NatterSettings['images'] & Record<ImageField, string>;
+/**
+ * A profile's image settings with every image it runs filled in. Of the two PostgreSQL images only
+ * the one its database engine runs is required (`databaseImage` in construct-props.ts reads it).
+ */
+export type ResolvedImages = NatterSettings['images'] & Record<'natterApi' | 'linkPreview', string>;
 
 /**
  * The images a profile runs. With `requireReleased` (the default) each is its entry in the lock,

@@ -38,3 +38,10 @@ export const MESH_POD_ANNOTATIONS: Readonly<Record<string, string>> = {
 export const NATIVE_SIDECAR_ANNOTATION: Readonly<Record<string, string>> = {
   'config.alpha.linkerd.io/proxy-enable-native-sidecar': 'true',
 };
+
+/**
+ * Linkerd's default identity trust domain (`identityTrustDomain`, install value). A client's
+ * identity is `<serviceaccount>.<namespace>.serviceaccount.identity.linkerd.<trust domain>`; the
+ * inbound proxy puts it in `l5d-client-id` (and strips that header from every other request).
+ */
+export const LINKERD_TRUST_DOMAIN = 'cluster.local';

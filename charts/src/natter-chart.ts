@@ -1,8 +1,8 @@
 import { Chart } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import {
+  DnsResolver,
   HardenedDeployment,
-  HardenedIngress,
   HardenedNamespace,
   LockedDownPolicy,
   PodSecurityLevel,
@@ -10,12 +10,18 @@ import {
   type WorkloadService,
 } from '@natter/constructs';
 import { Construct } from 'constructs';
-import { DATABASE_NAME, DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
+import { DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
+import { CloudNativePgCluster } from './cloudnative-pg.js';
 import { Database, Migration } from './database.js';
+import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
+import { keepDataOnSync } from './data-retention.js';
+import { NatterEdge } from './edge.js';
+import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
-import { POD_APPARMOR_PROFILE } from './node-support.js';
-import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
-import { pullPolicy, resourceProps } from './construct-props.js';
+import { nodeSupportProps } from './node-support.js';
+import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
+import { namespaceBudgetProps, pullPolicy, resourceProps } from './construct-props.js';
+import { rateLimitEnv, trustEdge } from './client-address.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
 import { authorizeMesh, lockDownNetwork } from './traffic-rules.js';
@@ -38,7 +44,8 @@ export function podSecurityFor(mode: MeshMode): { enforce: PodSecurityLevel; aud
 
 /**
  * The Natter system in namespace `natter-api`: PostgreSQL, its migration Job, the API and the
- * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, with an Ingress.
+ * link-preview service, locked down by NetworkPolicies and meshed by Linkerd, behind one edge
+ * (a Gateway API Gateway or an ingress-nginx Ingress).
  * Every name, port, Host allowlist and URL is derived here once.
  */
 export class NatterChart extends Chart {
@@ -53,6 +60,9 @@ export class NatterChart extends Chart {
     const namespace = new HardenedNamespace(this, 'Namespace', {
       name: NAMESPACE,
       ...podSecurityFor(profile.meshMode),
+      // The policy of the oldest Kubernetes the profile runs on (also `npm run check`'s target).
+      podSecurityVersion: `v${profile.kubernetesVersion}`,
+      ...namespaceBudgetProps(profile),
       annotations: {
         'linkerd.io/inject': 'enabled',
         // Any meshed port without a Server (below) refuses connections; kubelet probes stay authorized.
@@ -61,57 +71,62 @@ export class NatterChart extends Chart {
       },
     });
     // Rendered right after the namespace, so kubectl applies default-deny before any pod exists.
-    const policies = new LockedDownPolicy(this, 'NetworkPolicies');
+    const policies = new LockedDownPolicy(this, 'NetworkPolicies', { dnsResolvers: dnsResolversOf(profile) });
     // Linkerd Servers and AuthorizationPolicies, filled in below, rendered before any workload too.
     const authorization = new Construct(this, 'MeshAuthorization');
+    // The Secrets the pods mount (prod: ExternalSecrets), filled in once the workloads are complete.
+    const secrets = new Construct(this, 'Secrets');
 
     const addresses = {
-      database: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT),
       api: new ServiceAddress(SERVICE_NAMES.api, NAMESPACE, SERVICE_PORT),
       linkPreview: new ServiceAddress(SERVICE_NAMES.linkPreview, NAMESPACE, SERVICE_PORT),
     };
 
-    const database = new Database(this, 'Database', { profile, address: addresses.database });
-    const migration = new Migration(this, 'Migration', { profile, database: addresses.database });
+    const database =
+      profile.database.engine === 'cloudnative-pg'
+        ? new CloudNativePgCluster(this, 'Database', { profile })
+        : new Database(this, 'Database', { profile, address: new ServiceAddress(SERVICE_NAMES.database, NAMESPACE, DATABASE_PORT) });
+    const migration = new Migration(this, 'Migration', { profile, database });
     const linkPreview = this.linkPreview(profile, addresses.linkPreview);
-    const api = this.api(profile, addresses);
-    const ingress = new HardenedIngress(this, 'Ingress', {
-      name: WORKLOAD_NAMES.api,
-      host: profile.edge.host,
-      tlsSecretName: profile.edge.tlsSecretName,
-      ingressClassName: profile.edge.ingressNginx.className,
-      backend: api.service,
-      // Route to the Service's cluster IP with its cluster DNS name as Host, so Linkerd meshes it.
-      meshUpstream: true,
-      annotations: {
-        'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-        // The API rejects bodies over 64 KiB; stop larger ones at the edge.
-        'nginx.ingress.kubernetes.io/proxy-body-size': '64k',
-      },
-    });
+    const api = this.api(profile, addresses, database);
+    const edge = new NatterEdge(this, 'Edge', { profile, api: api.service });
+    trustEdge(api.workload, edge.dataPlane);
 
-    assertSameHosts(database.service, addresses.database);
+    if (database instanceof Database) assertSameHosts(database.service, database.address);
     assertSameHosts(linkPreview.service, addresses.linkPreview);
     assertSameHosts(api.service, addresses.api);
 
-    lockDownNetwork(policies, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
-    authorizeMesh(authorization, profile, { database: database.workload, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    lockDownNetwork(policies, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+    authorizeMesh(authorization, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
+
+    const externalSecrets = profile.secrets.externalSecrets;
+    if (externalSecrets !== undefined) {
+      const operated = database instanceof CloudNativePgCluster ? { issuedInCluster: [database.serverCa.secretName], basicAuth: database.loginSecrets } : {};
+      new MaterializedSecrets(secrets, 'ExternalSecrets', { secrets: mountedSecrets(this), settings: externalSecrets, source: profileFileName(profile.name), ...operated });
+    }
 
     assignSyncWave(namespace, SyncWave.NAMESPACE);
+    assignSyncWave(secrets, SyncWave.GUARDRAILS);
     assignSyncWave(database, SyncWave.DATABASE);
     assignSyncWave(policies, SyncWave.GUARDRAILS);
     assignSyncWave(authorization, SyncWave.GUARDRAILS);
-    for (const workload of [database.workload, migration.workload, api.workload, linkPreview.workload]) {
+    for (const workload of [migration.workload, api.workload, linkPreview.workload]) {
       assignSyncWave(workload.serviceAccount, SyncWave.GUARDRAILS);
     }
+    if (database instanceof Database) assignSyncWave(database.workload.serviceAccount, SyncWave.GUARDRAILS);
     assignSyncWave(migration.workload.resource, SyncWave.MIGRATION);
     markAsSyncHook(migration.job);
     assignSyncWave(linkPreview.workload.resource, SyncWave.APPS);
     assignSyncWave(api.workload.resource, SyncWave.APPS);
-    for (const child of [linkPreview.service, api.service, ingress]) assignSyncWave(child, SyncWave.APPS);
+    for (const child of [linkPreview.service, api.service, edge]) assignSyncWave(child, SyncWave.APPS);
     for (const workload of [linkPreview.workload, api.workload]) {
       if (workload.podDisruptionBudget) assignSyncWave(workload.podDisruptionBudget, SyncWave.APPS);
     }
+  }
+
+  /** The rendered objects, every data-holding one protected from Argo CD prune and delete. */
+  public override toJson(): any[] {
+    return keepDataOnSync(super.toJson());
   }
 
   private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {
@@ -139,7 +154,8 @@ export class NatterChart extends Chart {
 
   private api(
     profile: NatterProfile,
-    addresses: Readonly<Record<'database' | 'api' | 'linkPreview', ServiceAddress>>,
+    addresses: Readonly<Record<'api' | 'linkPreview', ServiceAddress>>,
+    database: DatabaseEndpoint,
   ): { workload: HardenedDeployment; service: WorkloadService } {
     const address = addresses.api;
     const workload = new HardenedDeployment(this, 'Api', {
@@ -155,15 +171,14 @@ export class NatterChart extends Chart {
         LOG_LEVEL: profile.logLevel,
         ALLOWED_HOSTS: apiAllowedHosts(profile, address).join(','),
         LINK_PREVIEW_URL: addresses.linkPreview.url,
-        DATABASE_HOST: addresses.database.fqdn,
-        DATABASE_PORT: String(addresses.database.port),
-        DATABASE_NAME,
         DATABASE_USER: DATABASE_API_USER,
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
+        ...rateLimitEnv(profile.api),
       },
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,
     });
+    connectToDatabase(workload, database);
     workload.addEnv('DATABASE_PASSWORD_FILE', workload.secretFilePath(SECRETS.databaseApiUser.secretName, SECRETS.databaseApiUser.key));
     workload.addEnv('HMAC_KEY_FILE', workload.secretFilePath(SECRETS.hmacKey.secretName, SECRETS.hmacKey.key));
     const nodePort = profile.api.nodePort;
@@ -187,8 +202,18 @@ function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readi
     readinessProbe: HealthProbe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
     livenessProbe: HealthProbe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
     podAnnotations: MESH_POD_ANNOTATIONS,
-    appArmorProfile: POD_APPARMOR_PROFILE,
+    ...nodeSupportProps(profile),
   } as const;
+}
+
+/**
+ * The DNS servers pods may query: the kube-dns pods, and with NodeLocal DNSCache also its
+ * link-local address on every node (kube-dns stays: the cache forwards misses there and, in
+ * iptables mode, answers on the kube-dns Service address too).
+ */
+function dnsResolversOf(profile: NatterProfile): DnsResolver[] {
+  const cache = profile.dns.nodeLocalCache;
+  return cache === undefined ? [DnsResolver.kubeDns()] : [DnsResolver.nodeLocalCache(cache), DnsResolver.kubeDns()];
 }
 
 /** The API answers to its in-cluster names and the public host (with the node port in dev). */

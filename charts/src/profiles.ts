@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type ResolvedImages, resolveImages } from './image-lock.js';
-import { type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
+import { APPARMOR_MINOR, DEVELOPMENT_REVISION, kubernetesMinor, USER_NAMESPACES_MINOR, type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
 
 export { MESH_MODES, type MeshMode } from './settings.js';
 
@@ -11,8 +11,12 @@ export { MESH_MODES, type MeshMode } from './settings.js';
  * One environment: a name and its settings with every default filled in. Its source is the file
  * `natter.<name>.yaml` next to `cdk8s.yaml`; adding that file adds the profile.
  */
-export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images'> {
+export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images' | 'gitOps' | 'pods'> {
   readonly name: string;
+  /** The Argo CD settings with the revision filled in (main for a development profile that names none). */
+  readonly gitOps: NatterSettings['gitOps'] & { readonly targetRevision: string };
+  /** Pod hardening with the defaults of the profile's kubernetesVersion filled in. */
+  readonly pods: { readonly appArmor: boolean; readonly userNamespaces: boolean };
   /** Every image filled in: from images.lock.json when `images.requireReleased`. */
   readonly images: ResolvedImages;
   /** Directory (relative to the output root) the profile's YAML is written to. */
@@ -48,14 +52,22 @@ export function profileFromSettings(name: string, input: unknown, source = `prof
     const problems = result.error.issues.map((issue) => `  ${describeIssue(issue)}`);
     throw new SettingsError(`${source}: ${problems.length === 1 ? 'invalid setting' : `${problems.length} invalid settings`}\n${problems.join('\n')}`);
   }
-  const { outputDirectory, images, ...settings } = result.data;
+  const { outputDirectory, images, gitOps, pods, ...settings } = result.data;
+  const minor = kubernetesMinor(settings.kubernetesVersion);
   let resolved: ResolvedImages;
   try {
     resolved = resolveImages(images, source);
   } catch (error) {
     throw new SettingsError(error instanceof Error ? error.message : String(error));
   }
-  return { name, outputDirectory: outputDirectory ?? name, images: resolved, ...settings };
+  return {
+    name,
+    outputDirectory: outputDirectory ?? name,
+    images: resolved,
+    gitOps: { ...gitOps, targetRevision: gitOps.targetRevision ?? DEVELOPMENT_REVISION },
+    pods: { appArmor: pods.appArmor ?? minor >= APPARMOR_MINOR, userNamespaces: pods.userNamespaces ?? minor >= USER_NAMESPACES_MINOR },
+    ...settings,
+  };
 }
 
 /** Parses and validates the text of `natter.<name>.yaml`. */
@@ -115,7 +127,8 @@ export function selectProfiles(profiles: readonly NatterProfile[], requested: st
 /** `api.replicas: must be an integer >= 1, got 0` — the field, the rule, the value received. */
 function describeIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
-  const received = 'input' in issue ? `, got ${formatValue(issue.input)}` : '';
+  // A missing value has nothing to show ("is required", "must be set").
+  const received = 'input' in issue && issue.input !== undefined ? `, got ${formatValue(issue.input)}` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => `${field ? `${field}.` : ''}${key}: unknown setting (check the spelling against charts/src/settings.ts)`).join('\n  ');

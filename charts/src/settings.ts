@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { edgeSettings } from './edge-settings.js';
+import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
  * The settings model: every value that may differ between environments, with its documentation
@@ -29,23 +31,60 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
-/** The ways into the cluster the chart can synthesize. */
-export const EDGE_KINDS = ['ingress-nginx'] as const;
+export { EDGE_KINDS } from './edge-settings.js';
+
+/** External Secrets Operator store kinds an ExternalSecret can read from. */
+export const SECRET_STORE_KINDS = ['ClusterSecretStore', 'SecretStore'] as const;
+
+/** Native sidecars (the migration Job's proxy) are on by default from Kubernetes 1.29. */
+export const MIN_KUBERNETES_MINOR = 29;
+/** securityContext.appArmorProfile is a field from Kubernetes 1.30. */
+export const APPARMOR_MINOR = 30;
+/** User namespaces (hostUsers: false) are on by default from Kubernetes 1.33. */
+export const USER_NAMESPACES_MINOR = 33;
+
+/** `1.33` → 33. */
+export function kubernetesMinor(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
+/**
+ * What runs PostgreSQL (charts/README.md, "The database"):
+ * - `cloudnative-pg` (default): a CloudNativePG `Cluster` (operator v1.30): replicated instances
+ *   with synchronous quorum commit and automated failover, reached over PostgreSQL's own verified
+ *   TLS; the operator and its Barman Cloud plugin must be installed in the cluster first.
+ * - `statefulset`: one hand-made PostgreSQL pod (official image) meshed by Linkerd: no replica,
+ *   no failover, no backup. For a laptop (minikube), never for data you want to keep.
+ */
+export const DATABASE_ENGINES = ['cloudnative-pg', 'statefulset'] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MILLICORES = /^[1-9]\d*m$/;
 const BINARY_SIZE = /^[1-9]\d*(Mi|Gi)$/;
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 /** `[registry[:port]/]path[:tag][@sha256:<64 hex>]`, with at least a tag or a digest. */
 const IMAGE = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 
+/** A git ref name Argo CD can resolve (no spaces, no `..`, no leading `-`). */
+const GIT_REVISION = /^(?!-)(?!.*\.\.)[\w./-]{1,255}$/;
+/** What a release is: a `release/<version>` branch (written by the release job) or a `v<semver>` tag. */
+export const RELEASE_REVISION = /^(release\/[\w.-]+|v\d+\.\d+\.\d+([-+][\w.-]+)?)$/;
+/** The cluster Argo CD itself runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+/** The branch development profiles track when they name none. */
+export const DEVELOPMENT_REVISION = 'main';
+
 const dnsName = z.string().regex(DNS_NAME, 'must be a lower-case DNS name such as api.example.com');
-const dnsLabel = z.string().regex(DNS_LABEL, 'must be a lower-case DNS label such as ingress-nginx');
+const dnsLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a lower-case DNS label such as cnpg-system');
+const labels = z.record(z.string().min(1), z.string()).refine((value) => Object.keys(value).length > 0, 'must name at least one label (an empty selector matches every pod)');
 
 /** The profile's image fields, each also an entry of images.lock.json. */
-export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres'] as const;
+export const IMAGE_FIELDS = ['natterApi', 'linkPreview', 'postgres', 'cloudNativePgPostgres'] as const;
 export type ImageField = (typeof IMAGE_FIELDS)[number];
+
+/** The image field of the PostgreSQL each engine runs; the other one is not used. */
+export const DATABASE_IMAGE_FIELD = { 'cloudnative-pg': 'cloudNativePgPostgres', statefulset: 'postgres' } as const satisfies Record<DatabaseEngine, ImageField>;
 
 const image = z
   .string()
@@ -63,8 +102,6 @@ const origin = z.string().refine((value) => {
     return false;
   }
 }, 'must be one origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash)');
-
-const labels = z.record(z.string().min(1), z.string());
 
 function replicas(defaultValue: number) {
   return z.int().min(1).max(100).default(defaultValue).describe('Pods of the Deployment; 2 or more adds a PodDisruptionBudget and topology spread.');
@@ -88,6 +125,47 @@ function resources(defaults: ResourceDefaults) {
     .describe('Requests and limits of the workload\'s container.');
 }
 
+/**
+ * The CloudNativePG Cluster (database.engine cloudnative-pg). Only what has no safe default is
+ * required: where the Kubernetes API server is (the instances must reach it through the
+ * NetworkPolicies, and no address fits every cluster).
+ */
+const cloudNativePg = z.strictObject({
+  instances: z
+    .int()
+    .min(3)
+    .max(9)
+    .default(3)
+    .describe('PostgreSQL instances (one primary, the rest hot standbys), each on its own node. At least 3: the synchronous quorum needs two standbys to survive losing one.'),
+  synchronousStandbys: z
+    .int()
+    .min(1)
+    .default(1)
+    .describe('How many standbys must confirm a commit before the client is told it succeeded (quorum: any of them); must be below instances.'),
+  postgresMajorVersion: z
+    .int()
+    .min(14)
+    .max(18)
+    .default(16)
+    .describe('PostgreSQL major version of images.cloudNativePgPostgres (the ImageCatalog entry; the operator refuses a downgrade).'),
+  walStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe("Size of each instance's separate WAL volume (a full WAL volume stops writes; a full data volume does not lose WAL)."),
+  operator: z
+    .strictObject({
+      namespace: dnsLabel.default('cnpg-system').describe('Namespace of the CloudNativePG operator.'),
+      podLabels: labels
+        .default({ 'app.kubernetes.io/name': 'cloudnative-pg' })
+        .describe("Labels of the operator's pods: the only clients of the instances' status port (8000) besides the instances."),
+    })
+    .prefault({})
+    .describe('Where the operator runs (defaults match its release manifest).'),
+  kubernetesApiServer: z
+    .strictObject({
+      cidrs: z.array(cidr).min(1).describe('Addresses of the API server endpoints (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`): NetworkPolicies see the endpoint after the Service is translated.'),
+      port: z.int().min(1).max(65535).default(6443).describe('Port of those endpoints (6443 on kubeadm clusters; 443 on some managed ones).'),
+    })
+    .describe('The Kubernetes API server, which every instance manager (and the backup sidecar) talks to.'),
+});
+
 /** The model: one zod schema holds every setting's type, default, documentation and rules. */
 export const settingsSchema = z
   .strictObject({
@@ -97,13 +175,68 @@ export const settingsSchema = z
       .refine((value) => value !== 'argocd', "must not be 'argocd' (the Argo CD Applications live there)")
       .optional()
       .describe("Where under dist/ the profile's YAML goes; '.' is dist/ itself (what `kubectl apply -f dist/` deploys). Default: the profile's name."),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d+$/, 'must be a Kubernetes minor version such as 1.33')
+      .refine((value) => kubernetesMinor(value) >= MIN_KUBERNETES_MINOR, `must be 1.${MIN_KUBERNETES_MINOR} or later: the migration Job's proxy runs as a native sidecar`)
+      .default('1.33')
+      .describe("The oldest Kubernetes minor the profile's clusters run: pins Pod Security Admission's policy version (and so `npm run check`'s target) and gates the fields below."),
+    pods: z
+      .strictObject({
+        appArmor: z
+          .boolean()
+          .optional()
+          .describe("securityContext.appArmorProfile: RuntimeDefault on every pod (Kubernetes >= 1.30; the kubelet then refuses pods on nodes without AppArmor). Default: on from 1.30."),
+        userNamespaces: z
+          .boolean()
+          .optional()
+          .describe('hostUsers: false on every pod (Kubernetes >= 1.33 or the UserNamespacesSupport gate, containerd >= 2.0 or CRI-O >= 1.25, Linux >= 6.3 with idmapped mounts on the volume\'s filesystem). Default: on from 1.33.'),
+      })
+      .prefault({})
+      .describe('Pod-level hardening that depends on the nodes (see kubernetesVersion).'),
+    namespaceBudget: z
+      .strictObject({
+        requestsCpu: z.string().regex(MILLICORES, 'must be millicores such as 4000m').default('4000m').describe('ResourceQuota: CPU requests of all pods together.'),
+        requestsMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 8Gi').default('8Gi').describe('ResourceQuota: memory requests of all pods together.'),
+        limitsMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 16Gi').default('16Gi').describe('ResourceQuota: memory limits of all pods together.'),
+        pods: z.int().min(1).default(30).describe('ResourceQuota: pods at once (rollouts add a surge pod per Deployment).'),
+        persistentVolumeClaims: z.int().min(1).default(4).describe('ResourceQuota: PersistentVolumeClaims.'),
+        requestsStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 100Gi').default('100Gi').describe('ResourceQuota: storage of all claims together.'),
+        containerDefaults: z
+          .strictObject({
+            cpuRequest: z.string().regex(MILLICORES, 'must be millicores such as 50m').default('50m').describe('CPU request of a container that declares none.'),
+            memoryRequest: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 64Mi').default('64Mi').describe('Memory request of a container that declares none.'),
+            memoryLimit: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 256Mi').default('256Mi').describe('Memory limit of a container that declares none.'),
+          })
+          .prefault({})
+          .describe("LimitRange defaults for containers that declare no resources: Linkerd's injected proxy and init containers (the quota would otherwise refuse their pods)."),
+        maxContainerMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 4Gi').default('4Gi').describe('LimitRange: the largest memory limit one container may have.'),
+        maxClaimStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 50Gi').default('50Gi').describe('LimitRange: the largest PersistentVolumeClaim.'),
+      })
+      .prefault({})
+      .describe('ResourceQuota and LimitRange of the namespace: a ceiling one runaway or compromised workload cannot push the cluster past. NodePort Services are capped at what the profile declares, LoadBalancers at 0.'),
+    dns: z
+      .strictObject({
+        nodeLocalCache: z
+          .strictObject({
+            address: z.ipv4().default('169.254.20.10').describe("The link-local address node-local-dns listens on (its `-localip`)."),
+            port: z.int().min(1).max(65535).default(53).describe('Its port.'),
+          })
+          .optional()
+          .describe('The cluster runs NodeLocal DNSCache: pods may also query it (UDP and TCP). Unset: only the kube-dns pods.'),
+      })
+      .prefault({})
+      .describe('Where pods resolve names (NetworkPolicy DNS egress).'),
     meshMode: z.enum(MESH_MODES).default('linkerd-cni').describe('linkerd-cni (namespace enforces restricted) or linkerd-init (needs privileged); see charts/README.md.'),
     logLevel: z.enum(LOG_LEVELS).default('info').describe('LOG_LEVEL of the API, link-preview and the migration.'),
     images: z
       .strictObject({
         natterApi: image.optional().describe('The Natter API image (also runs the migration). Default: its entry in images.lock.json.'),
         linkPreview: image.optional().describe('The link-preview image. Default: its entry in images.lock.json.'),
-        postgres: image.optional().describe('The official PostgreSQL image, Debian variant (handles a non-root UID). Default: its entry in images.lock.json.'),
+        postgres: image.optional().describe('The official PostgreSQL image, Debian variant (handles a non-root UID), for database.engine statefulset. Default: its entry in images.lock.json.'),
+        cloudNativePgPostgres: image
+          .optional()
+          .describe('A CloudNativePG operand image (ghcr.io/cloudnative-pg/postgresql, of database.cloudNativePg.postgresMajorVersion) for database.engine cloudnative-pg. Default: its entry in images.lock.json.'),
         pullPolicy: z.enum(IMAGE_PULL_POLICIES).default('IfNotPresent').describe('imagePullPolicy of every container.'),
         requireDigest: z.boolean().default(true).describe('Refuse any image not pinned by digest (name@sha256:<64 hex>): a tag can be moved under you.'),
         requireReleased: z
@@ -118,6 +251,7 @@ export const settingsSchema = z
         replicas: replicas(2),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
         corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
+        rateLimit: rateLimitSettings,
         nodePort: z
           .strictObject({
             port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
@@ -137,9 +271,11 @@ export const settingsSchema = z
       .describe('The link-preview Deployment.'),
     database: z
       .strictObject({
-        storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA.'),
-        storageClassName: z.string().min(1).optional().describe("StorageClass of that claim; unset means the cluster's default."),
+        engine: z.enum(DATABASE_ENGINES).default('cloudnative-pg').describe('cloudnative-pg (replicated, backed up; needs the operator) or statefulset (one pod, for minikube); see charts/README.md.'),
+        storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA (per instance).'),
+        storageClassName: z.string().min(1).optional().describe("StorageClass of the claims (data and WAL); unset means the cluster's default."),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
+        cloudNativePg: cloudNativePg.optional().describe('The CloudNativePG Cluster; required when engine is cloudnative-pg, refused otherwise.'),
       })
       .prefault({})
       .describe('PostgreSQL.'),
@@ -149,37 +285,90 @@ export const settingsSchema = z
       })
       .prefault({})
       .describe('The migration Job.'),
-    edge: z
+    edge: edgeSettings,
+    secrets: z
       .strictObject({
-        kind: z.enum(EDGE_KINDS).default('ingress-nginx').describe('How traffic enters the cluster.'),
-        host: dnsName.default('api.natter.local').describe('The public host name of the API (also in its Host allowlist).'),
-        tlsSecretName: dnsName.default('natter-tls').describe('The Secret (type kubernetes.io/tls) holding the certificate for host; created outside git.'),
-        ingressNginx: z
+        externalSecrets: z
           .strictObject({
-            className: dnsLabel.default('nginx').describe('ingressClassName of the Ingress.'),
-            controllerNamespace: dnsLabel.default('ingress-nginx').describe('Namespace of the controller pods.'),
-            controllerPodLabels: labels
-              .default({ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' })
-              .describe('Labels of the controller pods: the only in-cluster clients the API admits.'),
-            controllerServiceAccount: dnsLabel.default('ingress-nginx').describe("The controller's ServiceAccount: its Linkerd identity, the only one the API accepts over mTLS."),
+            storeKind: z.enum(SECRET_STORE_KINDS).default('ClusterSecretStore').describe('Kind of the External Secrets Operator store the values come from.'),
+            storeName: dnsName.describe('Name of that store (created by whoever runs the secret manager; a SecretStore lives in natter-api).'),
+            refreshInterval: z
+              .string()
+              .regex(/^[1-9]\d*(s|m|h)$/, 'must be a duration such as 1h, 15m or 30s')
+              .default('1h')
+              .describe('How often the operator re-reads the store: the longest a rotated value takes to reach the Secret.'),
+            remoteKeys: z
+              .record(
+                z.string().regex(DNS_NAME, 'must be a Secret name such as natter-api-hmac-key'),
+                z.strictObject({
+                  key: z.string().min(1).describe('The entry in the store.'),
+                  property: z.string().min(1).optional().describe('The field inside that entry, for stores whose entries hold several (Vault KV, JSON values). Default: the whole entry.'),
+                }),
+              )
+              .describe('Where each Secret the pods mount comes from, by Secret name: exactly the Secrets the chart mounts, no more, no fewer.'),
           })
-          .prefault({})
-          .describe("ingress-nginx (used when kind is ingress-nginx); defaults match minikube's addon and the upstream manifests."),
+          .optional()
+          .describe('Materialize every Secret the pods mount with External Secrets Operator ExternalSecrets (external-secrets.io/v1). Unset: the Secrets are created by hand (README, minikube step 5).'),
       })
       .prefault({})
-      .describe('The way in from outside the cluster.'),
+      .describe('Where the Secrets the pods mount come from; their values never appear in dist/.'),
     gitOps: z
       .strictObject({
-        repoURL: z.url({ protocol: /^(https|ssh)$/ }).default('https://github.com/natter/natter-on-kubernetes.git').describe('Where Argo CD finds this repository.'),
-        targetRevision: z.string().min(1).default('main').describe('The branch, tag or commit Argo CD syncs.'),
+        repoURL: z
+          .url({ protocol: /^(https|ssh)$/ })
+          .default('https://github.com/natter/natter-on-kubernetes.git')
+          .describe("This repository: where the Application reads dist/ and the only source its AppProject admits."),
+        targetRevision: z
+          .string()
+          .regex(GIT_REVISION, 'must be a branch, tag or commit such as main, release/v1.4.0 or v1.4.0')
+          .optional()
+          .describe(
+            'The branch, tag or commit Argo CD syncs. Required when images.requireReleased is true, and then a release (release/<version> branch or v<semver> tag): main moves with every merge. Default (development profiles): main.',
+          ),
+        destinationServer: z
+          .url({ protocol: /^https$/ })
+          .default(IN_CLUSTER_SERVER)
+          .describe("The cluster's API server as Argo CD knows it; the AppProject admits no other. Default: the cluster Argo CD runs in."),
       })
       .prefault({})
-      .describe('Argo CD.'),
+      .describe('Argo CD: the Application and its AppProject (charts/src/argocd.ts).'),
   })
   .superRefine((settings, context) => {
+    const minor = kubernetesMinor(settings.kubernetesVersion);
+    for (const [field, since] of [['appArmor', APPARMOR_MINOR], ['userNamespaces', USER_NAMESPACES_MINOR]] as const) {
+      if (settings.pods[field] === true && minor < since) {
+        context.addIssue({ code: 'custom', path: ['pods', field], input: true, message: `needs kubernetesVersion 1.${since} or later (it is ${settings.kubernetesVersion}): an older API server drops the field` });
+      }
+    }
+    if (settings.images.requireReleased && !RELEASE_REVISION.test(settings.gitOps.targetRevision ?? '')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['gitOps', 'targetRevision'],
+        input: settings.gitOps.targetRevision,
+        message: 'must name a release (a release/<version> branch such as release/v1.4.0, or a tag such as v1.4.0) because images.requireReleased is true: a moving branch would deploy whatever was merged last',
+      });
+    }
+    for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
+    const { engine, cloudNativePg: cluster } = settings.database;
+    if (engine === 'cloudnative-pg' && cluster === undefined) {
+      context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: undefined, message: 'is required when database.engine is cloudnative-pg (at least kubernetesApiServer.cidrs); or set database.engine: statefulset' });
+    }
+    if (engine !== 'cloudnative-pg' && cluster !== undefined) {
+      context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: cluster, message: `applies only to database.engine cloudnative-pg, not ${engine}; remove it` });
+    }
+    if (cluster !== undefined && cluster.synchronousStandbys >= cluster.instances) {
+      context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg', 'synchronousStandbys'], input: cluster.synchronousStandbys, message: `must be below instances (${cluster.instances}): the primary is not its own standby` });
+    }
+    const operand = settings.images.cloudNativePgPostgres;
+    // The tag's leading number, as the operator reads it (the digest and a registry port are not tags).
+    const taggedMajor = operand === undefined ? undefined : /:(\d+)[^/:]*$/.exec(operand.replace(/@sha256:.*$/, '').replace(/^[^/]*:\d+\//, ''))?.[1];
+    if (cluster !== undefined && taggedMajor !== undefined && Number(taggedMajor) !== cluster.postgresMajorVersion) {
+      context.addIssue({ code: 'custom', path: ['images', 'cloudNativePgPostgres'], input: operand, message: `must be PostgreSQL ${cluster.postgresMajorVersion} (database.cloudNativePg.postgresMajorVersion), but its tag says ${taggedMajor}` });
+    }
+    const unusedImage = DATABASE_IMAGE_FIELD[engine === 'cloudnative-pg' ? 'statefulset' : 'cloudnative-pg'];
     for (const field of IMAGE_FIELDS) {
-      if (!settings.images.requireReleased && settings.images[field] === undefined) {
-        context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: 'must be set because images.requireReleased is false (the image does not come from images.lock.json)' });
+      if (!settings.images.requireReleased && settings.images[field] === undefined && field !== unusedImage) {
+        context.addIssue({ code: 'custom', path: ['images', field], input: undefined, message: `must be set because images.requireReleased is false (the image does not come from images.lock.json)${field === DATABASE_IMAGE_FIELD[engine] ? ` and database.engine is ${engine}` : ''}` });
       }
     }
     if (settings.images.requireDigest) {

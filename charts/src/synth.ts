@@ -1,5 +1,5 @@
 import { App, Yaml } from 'cdk8s';
-import { ArgoCdApplications } from './argocd.js';
+import { ArgoCdProfile } from './argocd.js';
 import { NatterChart } from './natter-chart.js';
 import { type NatterProfile, profileFileName } from './profiles.js';
 
@@ -24,17 +24,22 @@ export function synthesizeProfile(profile: NatterProfile): RenderedFile {
   return rendered(path, generatedHeader(profile, 'charts/src/'), chart.toJson());
 }
 
-export function synthesizeArgoCd(profiles: readonly NatterProfile[], outputRoot = OUTPUT_ROOT): RenderedFile[] {
+/**
+ * Each profile's AppProject and Application; `charts` are the profiles' synthesized charts (in the
+ * same order), whose kinds the projects admit — synthesized here when not given.
+ */
+export function synthesizeArgoCd(profiles: readonly NatterProfile[], outputRoot = OUTPUT_ROOT, charts = profiles.map(synthesizeProfile)): RenderedFile[] {
   const app = new App({ outdir: '/nonexistent' });
-  return profiles.map((profile) => {
-    const chart = new ArgoCdApplications(app, `argocd-${profile.name}`, { profiles: [profile], outputRoot });
+  return profiles.map((profile, index) => {
+    const chart = new ArgoCdProfile(app, `argocd-${profile.name}`, { profile, outputRoot, chartObjects: charts[index]!.objects });
     return rendered(`${ARGOCD_DIRECTORY}/natter-${profile.name}.k8s.yaml`, generatedHeader(profile, 'charts/src/argocd.ts'), chart.toJson());
   });
 }
 
 /** Everything `npm run synth` writes, in a stable order. */
 export function synthesizeAll(profiles: readonly NatterProfile[], outputRoot = OUTPUT_ROOT): RenderedFile[] {
-  return [...profiles.map(synthesizeProfile), ...synthesizeArgoCd(profiles, outputRoot)];
+  const charts = profiles.map(synthesizeProfile);
+  return [...charts, ...synthesizeArgoCd(profiles, outputRoot, charts)];
 }
 
 /** The comment every generated file starts with: what made it, from what, and how to change it. */

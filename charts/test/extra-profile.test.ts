@@ -13,12 +13,16 @@ const run = promisify(execFile);
 const EXTRA_PROFILE = 'qa-extra';
 const EXTRA_SETTINGS = `
 outputDirectory: qa
+kubernetesVersion: '1.31'
+dns:
+  nodeLocalCache: {}
 meshMode: linkerd-init
 logLevel: warn
 images:
   natterApi: registry.qa.example/natter-api@sha256:${'1'.repeat(64)}
   linkPreview: registry.qa.example/natter-link-preview@sha256:${'2'.repeat(64)}
   postgres: registry.qa.example/postgres@sha256:${'3'.repeat(64)}
+  cloudNativePgPostgres: registry.qa.example/cloudnative-pg-postgresql@sha256:${'4'.repeat(64)}
   pullPolicy: Always
   requireReleased: false
 api:
@@ -30,7 +34,18 @@ linkPreview:
 database:
   storage: 20Gi
   storageClassName: fast-ssd
+  cloudNativePg:
+    instances: 5
+    synchronousStandbys: 2
+    walStorage: 5Gi
+    operator:
+      namespace: postgres-operator
+      podLabels: {app: cnpg-controller}
+    kubernetesApiServer:
+      cidrs: [10.20.0.0/28, fd00:20::/64]
+      port: 443
 edge:
+  kind: ingress-nginx
   host: api.qa.example
   tlsSecretName: qa-tls
   ingressNginx:
@@ -43,7 +58,7 @@ gitOps:
 `;
 
 /** The files whose suites run once per profile: each must pick up a profile it has never seen. */
-const PER_PROFILE_SUITES = ['wiring.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts'];
+const PER_PROFILE_SUITES = ['argocd.test.ts', 'data-retention.test.ts', 'external-secrets.test.ts', 'node-support.test.ts', 'namespace-budget.test.ts', 'wiring.test.ts', 'cloudnative-pg.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts', 'edge.test.ts'];
 
 interface JsonReport {
   readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly fullName: string; readonly status: string }[] }[];

@@ -37,9 +37,15 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
   });
 
+  it('keeps the CloudNativePG Cluster through an Argo CD prune or a deleted Application (its volumes go with it)', () => {
+    const clusters = ofKind(objects, 'Cluster');
+    expect(clusters.length).toBe(profile.database.engine === 'cloudnative-pg' ? 1 : 0);
+    for (const cluster of clusters) expect(cluster.metadata?.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+  });
+
   it("retains the database's volumes when its StatefulSet is deleted or scaled, and gives claim templates apiVersion and kind", () => {
     const sets = ofKind(objects, 'StatefulSet');
-    expect(sets.length).toBeGreaterThan(0);
+    expect(sets.length).toBe(profile.database.engine === 'statefulset' ? 1 : 0);
     for (const set of sets) {
       expect(specOf(set).persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
       for (const template of specOf(set).volumeClaimTemplates) {

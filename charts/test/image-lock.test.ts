@@ -16,7 +16,7 @@ import {
 } from '../src/image-lock.js';
 import { NatterChart } from '../src/natter-chart.js';
 import { type NatterProfile, profileFromSettings, SettingsError } from '../src/profiles.js';
-import { IMAGE_FIELDS, type NatterSettings } from '../src/settings.js';
+import { DATABASE_IMAGE_FIELD, IMAGE_FIELDS, type NatterSettings } from '../src/settings.js';
 import { PROFILES } from './natter-cluster.js';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
@@ -25,6 +25,7 @@ const LOCK: ImageLock = {
   'natter-api': `registry.example.com/natter/natter-api@${DIGEST_A}`,
   'natter-link-preview': `registry.example.com/natter/natter-link-preview@${DIGEST_A}`,
   postgres: `registry.example.com:5000/mirror/postgres@${DIGEST_B}`,
+  'cloudnative-pg-postgresql': `registry.example.com:5000/mirror/cloudnative-pg-postgresql@${DIGEST_B}`,
 };
 /** Image settings of a profile that runs only released builds and names none itself. */
 const RELEASED: NatterSettings['images'] = { pullPolicy: 'IfNotPresent', requireDigest: true, requireReleased: true };
@@ -58,14 +59,14 @@ describe('parseImageLock', () => {
 
   it('fails when the file is not a JSON object', () => {
     expect(() => parseImageLock('{', 'lock.json')).toThrow(/^lock\.json: not valid JSON/);
-    expect(() => parseImageLock('[]', 'lock.json')).toThrow('lock.json: must be a JSON object mapping natter-api, natter-link-preview, postgres');
+    expect(() => parseImageLock('[]', 'lock.json')).toThrow('lock.json: must be a JSON object mapping natter-api, natter-link-preview, postgres, cloudnative-pg-postgresql');
   });
 
   it('fails when an image is missing or unknown', () => {
     const { postgres: _postgres, ...withoutPostgres } = LOCK;
     expect(() => parseImageLock(text(withoutPostgres))).toThrow("images.lock.json: no entry for 'postgres'; `npm run images` writes it");
     expect(() => parseImageLock(text({ ...LOCK, 'natter-apu': LOCK['natter-api'] }))).toThrow(
-      "images.lock.json: unknown image 'natter-apu' (the lock holds natter-api, natter-link-preview, postgres)",
+      "images.lock.json: unknown image 'natter-apu' (the lock holds natter-api, natter-link-preview, postgres, cloudnative-pg-postgresql)",
     );
   });
 
@@ -98,11 +99,12 @@ describe('profiles and the lock', () => {
     expect(ownImages.map((profile) => profile.name)).toContain('dev');
   });
 
-  it.each(released.map((profile) => [profile.name, profile] as const))('takes every image of %s from images.lock.json and deploys exactly those', (_, profile) => {
+  it.each(released.map((profile) => [profile.name, profile] as const))('takes every image of %s from images.lock.json and deploys exactly those its database engine runs', (_, profile) => {
     const locked = lockedImages(readImageLock());
-    expect({ natterApi: profile.images.natterApi, linkPreview: profile.images.linkPreview, postgres: profile.images.postgres }).toEqual(locked);
+    expect({ natterApi: profile.images.natterApi, linkPreview: profile.images.linkPreview, postgres: profile.images.postgres, cloudNativePgPostgres: profile.images.cloudNativePgPostgres }).toEqual(locked);
     const file = fileURLToPath(new URL(`../../dist/${profile.outputDirectory}/natter.k8s.yaml`, import.meta.url));
-    expect(new Set(imagesIn(file))).toEqual(new Set(Object.values(locked)));
+    const running = [locked.natterApi, locked.linkPreview, locked[DATABASE_IMAGE_FIELD[profile.database.engine]]];
+    expect(new Set(imagesIn(file))).toEqual(new Set(running));
   });
 
   it.each([
@@ -128,8 +130,9 @@ describe('profiles and the lock', () => {
   it('refuses a released profile whose file names an image that is not locked, naming the file', () => {
     const prod = released.find((profile) => profile.name === 'prod')!;
     const image = `${splitReference(prod.images.natterApi).repository}@${DIGEST_B}`;
-    expect(() => profileFromSettings('prod', { images: { natterApi: image } }, 'natter.prod.yaml')).toThrow(SettingsError);
-    expect(() => profileFromSettings('prod', { images: { natterApi: image } }, 'natter.prod.yaml')).toThrow(/^natter\.prod\.yaml: images\.natterApi/);
+    const settings = { images: { natterApi: image }, gitOps: { targetRevision: prod.gitOps.targetRevision }, database: { cloudNativePg: { kubernetesApiServer: { cidrs: ['192.0.2.10/32'] } } } };
+    expect(() => profileFromSettings('prod', settings, 'natter.prod.yaml')).toThrow(SettingsError);
+    expect(() => profileFromSettings('prod', settings, 'natter.prod.yaml')).toThrow(/^natter\.prod\.yaml: images\.natterApi/);
   });
 
   it('does not read the lock for profiles that name their own images (dev), and those use the PostgreSQL the release mirrors', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, clusterModel, ingressControllerOf, manifestsOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, clusterModel, edgePodOf, isMeshed, manifestsOf, variantName } from './natter-cluster.js';
 import { findObject, type Manifest, mapSelectorMatches, podTemplates } from '@natter/kube-check';
 
 interface ServerSpec {
@@ -23,7 +23,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   const objects = manifestsOf(profile);
   const servers = objects.filter((object) => object.kind === 'Server');
   const { evaluator, pods } = clusterModel(objects, profile);
-  const controller = ingressControllerOf(profile);
+  const edge = edgePodOf(profile);
 
   it('covers every port a Service exposes with a deny-by-default Server on a real container port', () => {
     const templates = podTemplates(objects);
@@ -34,7 +34,8 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       expect(selected.length, server.metadata?.name).toBe(1);
       expect(selected[0]!.spec.containers[0]!.ports?.map((port) => port.name)).toContain(spec.port);
     }
-    const served = templates.filter((template) => template.spec.containers.some((container) => (container.ports ?? []).length > 0));
+    // Unmeshed pods (the CloudNativePG instances) have no proxy to enforce a Server.
+    const served = templates.filter((template) => isMeshed(objects, template) && template.spec.containers.some((container) => (container.ports ?? []).length > 0));
     expect(servers.map((server) => server.metadata?.name).sort()).toEqual(served.map((template) => template.name).sort());
   });
 
@@ -42,8 +43,13 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(findObject(objects, 'Namespace', 'natter-api').metadata?.annotations?.['config.linkerd.io/default-inbound-policy']).toBe('deny');
   });
 
-  it('creates no HTTPRoute, which would withdraw Linkerd\'s automatic authorization of kubelet probes', () => {
-    expect(objects.filter((object) => object.kind === 'HTTPRoute' || object.kind === 'GRPCRoute')).toEqual([]);
+  it('attaches no route to a Linkerd Server or a Service, which would withdraw Linkerd\'s automatic authorization of kubelet probes', () => {
+    // The edge's HTTPRoutes attach to the Gateway (north-south); Linkerd reads only routes whose
+    // parent is a Server (inbound policy) or a Service (its outbound routing).
+    const routes = objects.filter((object) => object.kind === 'HTTPRoute' || object.kind === 'GRPCRoute');
+    const parents = routes.flatMap((route) => specOf<{ parentRefs: { kind?: string }[] }>(route).parentRefs.map((ref) => ref.kind ?? 'Gateway'));
+    expect(parents.filter((kind) => kind !== 'Gateway')).toEqual([]);
+    expect(routes.every((route) => route.apiVersion === 'gateway.networking.k8s.io/v1')).toBe(true);
   });
 
   it('resolves every AuthorizationPolicy reference', () => {
@@ -64,9 +70,9 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
         .flatMap((auth) => specOf<{ identityRefs: { name: string; namespace?: string }[] }>(auth).identityRefs)
         .map((ref) => `${ref.namespace ?? 'natter-api'}/${ref.name}`)
         .sort();
-      const allowedPeers = [...Object.values(pods), controller]
+      const allowedPeers = [...Object.values(pods), edge]
         .filter((peer) => peer !== target && evaluator.isAllowed(peer, target, { port }))
-        .map((peer) => (peer === controller ? `${controller.namespace}/${profile.edge.ingressNginx.controllerServiceAccount}` : `natter-api/${templateAccount(objects, peer.name)}`))
+        .map((peer) => (peer === edge ? `${edge.namespace}/${edge.serviceAccount}` : `natter-api/${templateAccount(objects, peer.name)}`))
         .sort();
       expect(identities, server.metadata?.name).toEqual(allowedPeers);
     }

@@ -1,6 +1,7 @@
-import { type Endpoint, type IpEndpoint, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
+import { type Endpoint, findObject, type IpEndpoint, isInjected, type Manifest, namespacesOf, NetworkPolicyEvaluator, type PodEndpoint, podEndpoints, type PodTemplate, podTemplates } from '@natter/kube-check';
 import { fileURLToPath } from 'node:url';
 import { loadProfiles, type MeshMode, type NatterProfile } from '../src/profiles.js';
+import { envoyProxyServiceAccount } from '../src/envoy-gateway.js';
 import { synthesizeProfile } from '../src/synth.js';
 
 /** The repository root, where `npm run synth` reads the natter.<profile>.yaml files. */
@@ -37,6 +38,11 @@ export function templateNamed(objects: readonly Manifest[], name: string): PodTe
   return template;
 }
 
+/** Whether Linkerd injects the template's pods (the namespace asks for it; a pod may opt out). */
+export function isMeshed(objects: readonly Manifest[], template: PodTemplate): boolean {
+  return isInjected(template.annotations, findObject(objects, 'Namespace', template.namespace).metadata?.annotations ?? {});
+}
+
 export function env(template: PodTemplate, name: string): string | undefined {
   return template.spec.containers[0]?.env?.find((variable) => variable.name === name)?.value;
 }
@@ -47,10 +53,59 @@ function pod(namespace: string, name: string, labels: Record<string, string>, ip
 
 const ip = (address: string): IpEndpoint => ({ kind: 'ip', ip: address });
 
-/** The ingress controller pod as the profile describes it (namespace and labels of the real install). */
-export function ingressControllerOf(profile: NatterProfile): PodEndpoint {
-  const controller = profile.edge.ingressNginx;
-  return pod(controller.controllerNamespace, 'ingress-controller', { ...controller.controllerPodLabels }, '10.244.1.10');
+/** The edge's proxy pod as the real install labels it, with the ServiceAccount it runs as. */
+export interface EdgePod extends PodEndpoint {
+  readonly serviceAccount: string;
+}
+
+/**
+ * The edge's proxy pod as the real install creates it: the ingress-nginx controller as the profile
+ * describes it, or Envoy Gateway's proxy for the chart's Gateway (labels as Envoy Gateway v1.9 sets
+ * them, written out here rather than taken from the chart), or the custom data plane the profile names.
+ */
+export function edgePodOf(profile: NatterProfile): EdgePod {
+  const address = '10.244.1.10';
+  if (profile.edge.kind === 'ingress-nginx') {
+    const controller = profile.edge.ingressNginx;
+    return { ...pod(controller.controllerNamespace, 'ingress-controller', { ...controller.controllerPodLabels }, address), serviceAccount: controller.controllerServiceAccount };
+  }
+  const gatewayApi = profile.edge.gatewayApi;
+  if (gatewayApi.implementation === 'custom') {
+    const dataPlane = gatewayApi.dataPlane!;
+    return { ...pod(dataPlane.namespace, 'gateway-proxy', { ...dataPlane.podLabels }, address), serviceAccount: dataPlane.serviceAccount };
+  }
+  const labels = {
+    'app.kubernetes.io/name': 'envoy',
+    'app.kubernetes.io/component': 'proxy',
+    'app.kubernetes.io/managed-by': 'envoy-gateway',
+    'gateway.envoyproxy.io/owning-gateway-name': 'natter-api-gateway',
+    'gateway.envoyproxy.io/owning-gateway-namespace': 'natter-api',
+  };
+  return { ...pod(gatewayApi.envoyGateway.namespace, 'envoy-gateway-proxy', labels, address), serviceAccount: envoyProxyServiceAccount({ namespace: 'natter-api', name: 'natter-api-gateway' }) };
+}
+
+/** Envoy Gateway's proxy for some other Gateway: same namespace and app labels, another owner. */
+export function otherGatewayProxyOf(profile: NatterProfile): PodEndpoint {
+  const labels = {
+    'app.kubernetes.io/name': 'envoy',
+    'app.kubernetes.io/component': 'proxy',
+    'app.kubernetes.io/managed-by': 'envoy-gateway',
+    'gateway.envoyproxy.io/owning-gateway-name': 'natter-api-gateway',
+    'gateway.envoyproxy.io/owning-gateway-namespace': 'tenant-b',
+  };
+  return pod(profile.edge.gatewayApi.envoyGateway.namespace, 'other-gateway-proxy', labels, '10.244.1.11');
+}
+
+/** The CloudNativePG operator pod as the profile describes it (undefined without CloudNativePG). */
+export function cloudNativePgOperatorOf(profile: NatterProfile): PodEndpoint | undefined {
+  const operator = profile.database.cloudNativePg?.operator;
+  return operator === undefined ? undefined : pod(operator.namespace, 'cloudnative-pg', { ...operator.podLabels }, '10.244.1.40');
+}
+
+/** An address of the Kubernetes API server as the profile describes it (undefined without CloudNativePG). */
+export function kubernetesApiServerOf(profile: NatterProfile): IpEndpoint | undefined {
+  const cidr = profile.database.cloudNativePg?.kubernetesApiServer.cidrs[0];
+  return cidr === undefined ? undefined : ip(firstHostIn(cidr));
 }
 
 /** A client address inside the profile's first node-port client range (undefined without a node port). */
@@ -84,6 +139,8 @@ export const OUTSIDERS = {
   privateA: ip('10.0.0.5'),
   privateC: ip('192.168.1.1'),
   metadata: ip('169.254.169.254'),
+  /** NodeLocal DNSCache's default link-local address: reachable only when the profile says the cluster runs it. */
+  nodeLocalDns: ip('169.254.20.10'),
   cgnat: ip('100.64.0.1'),
   loopback: ip('127.0.0.1'),
   ula: ip('fd00::1'),
@@ -96,16 +153,21 @@ export interface ClusterModel {
   readonly everything: readonly Endpoint[];
 }
 
-/** The profile's pods plus the outsiders (its ingress controller and node-port client among them). */
+/** The profile's pods plus the outsiders (its edge, another gateway's proxy and the node-port client among them). */
 export function clusterModel(objects: readonly Manifest[], profile: NatterProfile): ClusterModel {
   const ours = podEndpoints(objects, (_, index) => `10.244.0.${10 + index}`);
-  const controller = ingressControllerOf(profile);
+  const edge = edgePodOf(profile);
+  const otherGateway = otherGatewayProxyOf(profile);
   const nodePortClient = nodePortClientOf(profile);
-  const namespaces = [...namespacesOf(objects), ...[...new Set([controller.namespace, 'kube-system', 'linkerd', 'other'])].map((name) => ({ name }))];
+  const cache = profile.dns.nodeLocalCache;
+  const nodeLocalDns = cache === undefined || cache.address === OUTSIDERS.nodeLocalDns.ip ? [] : [ip(cache.address)];
+  const operator = cloudNativePgOperatorOf(profile);
+  const apiServer = kubernetesApiServerOf(profile);
+  const namespaces = [...namespacesOf(objects), ...[...new Set([edge.namespace, otherGateway.namespace, 'kube-system', 'linkerd', 'other', ...(operator ? [operator.namespace] : [])])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, controller, ...(nodePortClient ? [nodePortClient] : []), ...Object.values(OUTSIDERS)],
+    everything: [...ours, edge, otherGateway, ...[nodePortClient, operator, apiServer].filter((endpoint) => endpoint !== undefined), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
   };
 }
 
@@ -120,6 +182,8 @@ export const PROBES = [
   { port: 4191 },
   { port: 4567 },
   { port: 5432 },
+  { port: 6443 },
+  { port: 8000 },
   { port: 8080 },
   { port: 8086 },
   { port: 8090 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, OUTSIDERS, PROBES, clusterModel, ingressControllerOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, OUTSIDERS, PROBES, cloudNativePgOperatorOf, clusterModel, edgePodOf, kubernetesApiServerOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
 import { connectivityTable, formatAllowed, podTemplates } from '@natter/kube-check';
 import type { NatterProfile } from '../src/profiles.js';
 
@@ -10,30 +10,53 @@ const MESH_CONTROL_PLANE = [
 ];
 const DNS = ['kube-system/coredns:53/UDP', 'kube-system/coredns:53/TCP'];
 
-/** What every pod may send: DNS and the Linkerd control plane (the proxy needs both). */
-function meshBaseline(from: string): string[] {
-  return [...DNS, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+/** What every pod may send: DNS (and NodeLocal DNSCache when the profile has it) and the Linkerd control plane (the proxy needs both). */
+function meshBaseline(from: string, profile: NatterProfile): string[] {
+  const cache = profile.dns.nodeLocalCache;
+  const nodeLocal = cache === undefined || cache.port !== 53 ? [] : [`${cache.address}:53/UDP`, `${cache.address}:53/TCP`];
+  return [...DNS, ...nodeLocal, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+}
+
+/**
+ * The database's own flows: a meshed StatefulSet talks to nothing but DNS and the mesh and is
+ * reached through the proxy (4143); CloudNativePG instances are reached directly on 5432 (TLS),
+ * replicate and check each other (5432, 8000), answer the operator (5432, 8000) and call the
+ * Kubernetes API server.
+ */
+function databaseFlows(profile: NatterProfile): string[] {
+  const clients = ['natter-api/natter-api', 'natter-api/natter-database-migration'];
+  if (profile.database.engine === 'statefulset') {
+    return [...meshBaseline('natter-database', profile), ...clients.flatMap((client) => ['5432', '4143'].map((port) => `${client} -> natter-api/natter-database:${port}/TCP`))];
+  }
+  const operator = cloudNativePgOperatorOf(profile)!;
+  const apiServer = kubernetesApiServerOf(profile)!;
+  const instancePorts = ['5432', '8000'].map((port) => `natter-api/natter-database:${port}/TCP`);
+  return [
+    ...DNS.map((target) => `natter-api/natter-database -> ${target}`),
+    `natter-api/natter-database -> ${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`,
+    // Instance to instance (5432, 8000) is one pod template to itself: the table leaves it out (see below).
+    ...instancePorts.map((to) => `${operator.namespace}/${operator.name} -> ${to}`),
+    ...clients.map((client) => `${client} -> natter-api/natter-database:5432/TCP`),
+  ];
 }
 
 /** The complete list of allowed flows, written out as the design intends them. */
 function expectedFlows(profile: NatterProfile): string[] {
-  const controller = ingressControllerOf(profile);
+  const edge = edgePodOf(profile);
   const nodePortClient = nodePortClientOf(profile);
   return [
-    ...meshBaseline('natter-database'),
-    ...['natter-database:5432/TCP', 'natter-database:4143/TCP'].map((to) => `natter-api/natter-database-migration -> natter-api/${to}`),
-    ...meshBaseline('natter-database-migration'),
+    ...databaseFlows(profile),
+    ...meshBaseline('natter-database-migration', profile),
     'natter-api/natter-link-preview -> 93.184.216.34:80/TCP',
     'natter-api/natter-link-preview -> 93.184.216.34:443/TCP',
     'natter-api/natter-link-preview -> 2606:2800:220:1:248:1893:25c8:1946:80/TCP',
     'natter-api/natter-link-preview -> 2606:2800:220:1:248:1893:25c8:1946:443/TCP',
-    ...meshBaseline('natter-link-preview'),
-    ...['natter-database:4143/TCP', 'natter-database:5432/TCP', 'natter-link-preview:4143/TCP', 'natter-link-preview:4567/TCP'].map(
-      (to) => `natter-api/natter-api -> natter-api/${to}`,
-    ),
-    ...meshBaseline('natter-api'),
-    `${controller.namespace}/${controller.name} -> natter-api/natter-api:4143/TCP`,
-    `${controller.namespace}/${controller.name} -> natter-api/natter-api:4567/TCP`,
+    ...meshBaseline('natter-link-preview', profile),
+    ...['natter-link-preview:4143/TCP', 'natter-link-preview:4567/TCP'].map((to) => `natter-api/natter-api -> natter-api/${to}`),
+    ...meshBaseline('natter-api', profile),
+    // The edge's proxies (ingress controller or gateway), and no other gateway's: the only way in.
+    `${edge.namespace}/${edge.name} -> natter-api/natter-api:4143/TCP`,
+    `${edge.namespace}/${edge.name} -> natter-api/natter-api:4567/TCP`,
     ...(nodePortClient ? [`${nodePortClient.ip} -> natter-api/natter-api:4143/TCP`, `${nodePortClient.ip} -> natter-api/natter-api:4567/TCP`] : []),
   ].sort();
 }
@@ -74,20 +97,40 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(evaluator.isAllowed(linkPreview, database, { port: 5432 })).toBe(false);
   });
 
-  it('let nothing but the API and the migration Job reach the database', () => {
+  it('let nothing but the API and the migration Job (and the CloudNativePG operator and instances) reach the database, and only the clients on 5432', () => {
     const sources = everything.filter((endpoint) => endpoint !== database);
-    const reachers = connectivityTable(evaluator, sources, [database], PROBES).filter((row) => row.allowed).map((row) => row.from);
-    expect([...new Set(reachers)].sort()).toEqual(['natter-api/natter-api', 'natter-api/natter-database-migration']);
+    const rows = connectivityTable(evaluator, sources, [database], PROBES).filter((row) => row.allowed);
+    const operator = cloudNativePgOperatorOf(profile);
+    expect([...new Set(rows.map((row) => row.from))].sort()).toEqual(['natter-api/natter-api', 'natter-api/natter-database-migration', ...(operator ? [`${operator.namespace}/${operator.name}`] : [])].sort());
+    for (const client of ['natter-api/natter-api', 'natter-api/natter-database-migration']) {
+      expect(rows.filter((row) => row.from === client && row.port !== 4143).map((row) => row.port)).toEqual([5432]);
+    }
     expect(evaluator.isAllowed(OUTSIDERS.impostor, database, { port: 5432 })).toBe(false);
+    expect(evaluator.isAllowed(OUTSIDERS.impostor, database, { port: 8000 })).toBe(false);
   });
 
-  it('let the database reach nothing but DNS and the Linkerd control plane', () => {
+  it('let the database reach nothing but DNS and the Linkerd control plane (StatefulSet), or DNS, its peers and the API server (CloudNativePG)', () => {
     const rows = connectivityTable(evaluator, [database], everything, PROBES).filter((row) => row.allowed);
-    expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual([...DNS, ...MESH_CONTROL_PLANE].sort());
+    const apiServer = kubernetesApiServerOf(profile);
+    const expected = apiServer === undefined
+      ? [...DNS, ...MESH_CONTROL_PLANE]
+      : [...DNS, `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`];
+    expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual(expected.sort());
+    // Not the internet, not the metadata service, not the API server on another port.
+    for (const target of [OUTSIDERS.publicV4, OUTSIDERS.metadata, OUTSIDERS.privateA]) expect(evaluator.isAllowed(database, target, { port: 443 })).toBe(false);
+  });
+
+  it('let CloudNativePG instances replicate to and check each other (5432, 8000), and nothing else between them', () => {
+    const other = { ...database, name: 'natter-database-2', ip: '10.244.0.99' };
+    const ports = connectivityTable(evaluator, [database], [other], PROBES).filter((row) => row.allowed).map((row) => row.port);
+    // A StatefulSet of one pod has no peer; a meshed one would need 4143 as well.
+    expect(ports).toEqual(profile.database.engine === 'cloudnative-pg' ? [5432, 8000] : []);
   });
 
   it('open the Linkerd inbound port 4143 wherever meshed traffic arrives', () => {
-    const rows = connectivityTable(evaluator, everything, Object.values(pods), PROBES).filter((row) => row.allowed);
+    // The CloudNativePG instances are not meshed: traffic to them arrives on the ports themselves.
+    const meshedPods = Object.values(pods).filter((endpoint) => !(endpoint.name === 'natter-database' && profile.database.engine === 'cloudnative-pg'));
+    const rows = connectivityTable(evaluator, everything, meshedPods, PROBES).filter((row) => row.allowed);
     const appFlows = rows.filter((row) => row.port !== 4143);
     for (const flow of appFlows) {
       expect(rows.some((row) => row.from === flow.from && row.to === flow.to && row.port === 4143), `${flow.from} -> ${flow.to}`).toBe(true);

@@ -17,12 +17,21 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       .map((template) => `${template.ownerKind}/${template.name}`)
       .sort();
 
-  it('mounts the owner (superuser) password in the database pod and the migration Job only', () => {
-    expect(holders(SECRETS.databaseOwner.secretName)).toEqual(['Job/natter-database-migration', 'StatefulSet/natter-database']);
+  const statefulset = profile.database.engine === 'statefulset';
+
+  it('mounts the owner password in the migration Job (and the StatefulSet database that initialises with it) only', () => {
+    expect(holders(SECRETS.databaseOwner.secretName)).toEqual(['Job/natter-database-migration', ...(statefulset ? ['StatefulSet/natter-database'] : [])]);
   });
 
-  it('mounts the API role password in the migration (which sets it) and the API (which uses it) only', () => {
-    expect(holders(SECRETS.databaseApiUser.secretName)).toEqual(['Deployment/natter-api', 'Job/natter-database-migration']);
+  it('mounts the API role password in the API (which uses it) and, where the database does not set it, the migration only', () => {
+    expect(holders(SECRETS.databaseApiUser.secretName)).toEqual(['Deployment/natter-api', ...(statefulset ? ['Job/natter-database-migration'] : [])]);
+  });
+
+  it('mounts only the certificate of the CloudNativePG CA, never its key, and only in the database clients', () => {
+    const caKeys = templates.flatMap((template) =>
+      (template.spec.volumes ?? []).filter((volume) => volume.secret?.secretName === 'natter-database-ca').map((volume) => `${template.name}:${(volume.secret?.items ?? []).map((item) => item.key).join(',')}`),
+    );
+    expect(caKeys.sort()).toEqual(statefulset ? [] : ['natter-api:ca.crt', 'natter-database-migration:ca.crt']);
   });
 
   it('mounts the HMAC key in the API only', () => {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VARIANTS, PROFILES, env, manifestsOf, templateNamed, variantName } from './natter-cluster.js';
-import { checkServiceWiring, findLiterals, findObject, findSecretMaterial, loadCrdSchemas, type Manifest, podTemplates, validateCustomResources, validateManifests } from '@natter/kube-check';
-import { readFileSync } from 'node:fs';
+import { checkServiceWiring, findLiterals, findObject, findSecretMaterial, type Manifest, podTemplates, readCrdDirectory, validateCustomResources, validateManifests } from '@natter/kube-check';
+import { fileURLToPath } from 'node:url';
 import type { NatterProfile } from '../src/profiles.js';
 import type { ResourceSettings } from '../src/settings.js';
 import { SECRETS } from '../src/contract.js';
 import { SYNC_WAVE_ANNOTATION } from '../src/sync-waves.js';
-import { synthesizeArgoCd, synthesizeProfile } from '../src/synth.js';
+import { synthesizeProfile } from '../src/synth.js';
 
-const LINKERD_CRD_SCHEMAS = loadCrdSchemas(readFileSync(new URL('../crds/linkerd-policy-crds.yaml', import.meta.url), 'utf8'));
+/** Every CRD vendored in charts/crds (Linkerd, Gateway API, Envoy Gateway, CloudNativePG, the Barman Cloud plugin, Argo CD). */
+const CRDS = readCrdDirectory(fileURLToPath(new URL('../crds', import.meta.url)));
 /** The first schema check compiles kubernetes-models' type declarations (seconds on a busy machine). */
 const SCHEMA_TIMEOUT = 60_000;
 const API = 'natter-api';
@@ -37,21 +38,39 @@ function secretsMountedBy(objects: readonly Manifest[], workload: string): strin
   return (templateNamed(objects, workload).spec.volumes ?? []).flatMap((volume) => (volume.secret?.secretName ? [volume.secret.secretName] : [])).sort();
 }
 
+/** The database's Service as the clients must name it: the StatefulSet's own, or the CloudNativePG Cluster's `-rw`. */
+function databaseService(objects: readonly Manifest[], profile: NatterProfile): { fqdn: string; port: number } {
+  if (profile.database.engine === 'statefulset') return servicePort(objects, 'natter-database-service');
+  const cluster = findObject(objects, 'Cluster', DATABASE);
+  return { fqdn: `${cluster.metadata?.name}-rw.${cluster.metadata?.namespace}.svc.cluster.local`, port: 5432 };
+}
+
+/** The object that runs the database. */
+const databaseKind = (profile: NatterProfile): string => (profile.database.engine === 'statefulset' ? 'StatefulSet' : 'Cluster');
+
 describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as const))('wiring (%s)', (_, profile) => {
   const objects = manifestsOf(profile);
 
   it('every Service selects a pod template and targets one of its container ports', () => {
     expect(checkServiceWiring(objects)).toEqual([]);
-    expect(objects.filter((object) => object.kind === 'Service').length).toBeGreaterThanOrEqual(3);
+    // The CloudNativePG operator creates the database's Services itself.
+    const services = ['natter-api-service', 'natter-link-preview-service', ...(profile.database.engine === 'statefulset' ? ['natter-database-service', 'natter-database-headless'] : [])];
+    expect(objects.filter((object) => object.kind === 'Service').map((service) => service.metadata?.name).sort()).toEqual(services.sort());
   });
 
-  it('every object is valid against the Kubernetes schema or its CRD schema, with no unknown fields', () => {
-    const linkerdKinds = ['policy.linkerd.io/v1alpha1 AuthorizationPolicy', 'policy.linkerd.io/v1alpha1 MeshTLSAuthentication', 'policy.linkerd.io/v1beta3 Server'];
+  it('every object is valid against the Kubernetes schema or its vendored CRD schema, with no unknown fields', () => {
     const report = validateManifests(objects);
     expect(report.errors).toEqual([]);
-    expect(report.unknownKinds.filter((kind) => !kind.endsWith('NetworkAuthentication'))).toEqual(linkerdKinds);
-    const custom = objects.filter((object) => object.apiVersion.startsWith('policy.linkerd.io/'));
-    expect(validateCustomResources(custom, LINKERD_CRD_SCHEMAS)).toEqual({ errors: [], unknownKinds: [] });
+    const custom = objects.filter((object) => report.unknownKinds.includes(`${object.apiVersion} ${object.kind}`));
+    const expectedGroups = [
+      'policy.linkerd.io',
+      ...(profile.edge.kind === 'gateway-api' ? ['gateway.networking.k8s.io'] : []),
+      ...(profile.edge.kind === 'gateway-api' && profile.edge.gatewayApi.implementation === 'envoy-gateway' ? ['gateway.envoyproxy.io'] : []),
+      ...(profile.secrets.externalSecrets !== undefined ? ['external-secrets.io'] : []),
+      ...(profile.database.engine === 'cloudnative-pg' ? ['postgresql.cnpg.io'] : []),
+    ];
+    expect([...new Set(custom.map((object) => object.apiVersion.split('/')[0]))].sort()).toEqual(expectedGroups.sort());
+    expect(validateCustomResources(custom, CRDS.schemas)).toEqual({ errors: [], unknownKinds: [] });
   }, SCHEMA_TIMEOUT);
 
   it('carries no Secret data, no literal password and no credentials in URLs', () => {
@@ -81,7 +100,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
 
   it('points the API and the migration at the Services by their cluster names', () => {
     const linkPreview = servicePort(objects, 'natter-link-preview-service');
-    const database = servicePort(objects, 'natter-database-service');
+    const database = databaseService(objects, profile);
     const api = templateNamed(objects, API);
     expect(env(api, 'LINK_PREVIEW_URL')).toBe(`http://${linkPreview.fqdn}:${linkPreview.port}`);
     for (const workload of [api, templateNamed(objects, MIGRATION)]) {
@@ -101,23 +120,38 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
         expect(variable.value).toMatch(/^\/var\/run\/secrets\/natter\//);
       }
     }
-    expect(secretsMountedBy(objects, API)).toEqual([SECRETS.hmacKey.secretName, SECRETS.databaseApiUser.secretName].sort());
     expect(secretsMountedBy(objects, LINK_PREVIEW)).toEqual([]);
-    expect(secretsMountedBy(objects, MIGRATION)).toEqual([SECRETS.databaseApiUser.secretName, SECRETS.databaseOwner.secretName].sort());
-    expect(secretsMountedBy(objects, DATABASE)).toEqual([SECRETS.databaseOwner.secretName]);
-    expect(env(templateNamed(objects, DATABASE), 'POSTGRES_PASSWORD_FILE')).toBe('/var/run/secrets/natter/natter-database-owner/password');
+    if (profile.database.engine === 'statefulset') {
+      expect(secretsMountedBy(objects, API)).toEqual([SECRETS.hmacKey.secretName, SECRETS.databaseApiUser.secretName].sort());
+      expect(secretsMountedBy(objects, MIGRATION)).toEqual([SECRETS.databaseApiUser.secretName, SECRETS.databaseOwner.secretName].sort());
+      expect(secretsMountedBy(objects, DATABASE)).toEqual([SECRETS.databaseOwner.secretName]);
+      expect(env(templateNamed(objects, DATABASE), 'POSTGRES_PASSWORD_FILE')).toBe('/var/run/secrets/natter/natter-database-owner/password');
+    } else {
+      // The operator sets the API role's password: the migration holds only the owner's, and both hold the server's CA.
+      expect(secretsMountedBy(objects, API)).toEqual([SECRETS.hmacKey.secretName, SECRETS.databaseApiUser.secretName, `${DATABASE}-ca`].sort());
+      expect(secretsMountedBy(objects, MIGRATION)).toEqual([SECRETS.databaseOwner.secretName, `${DATABASE}-ca`].sort());
+      expect(secretsMountedBy(objects, DATABASE)).toEqual([]);
+    }
   });
 
   it('keeps PGDATA on the persistent volume and runs the migration with node /app/migrate.mjs', () => {
+    expect(templateNamed(objects, MIGRATION).spec.containers[0]!.command).toEqual(['node', '/app/migrate.mjs']);
+    if (profile.database.engine !== 'statefulset') return;
     const database = findObject(objects, 'StatefulSet', DATABASE);
     const claims = (database.spec as { volumeClaimTemplates: { metadata: { name: string } }[] }).volumeClaimTemplates;
     const dataMount = templateNamed(objects, DATABASE).spec.containers[0]!.volumeMounts!.find((mount) => mount.name === claims[0]!.metadata.name);
     expect(env(templateNamed(objects, DATABASE), 'PGDATA')?.startsWith(`${dataMount?.mountPath}/`)).toBe(true);
     expect(templateNamed(objects, DATABASE).spec.volumes?.map((volume) => volume.name)).toEqual(expect.arrayContaining(['tmp', 'var-run-postgresql']));
-    expect(templateNamed(objects, MIGRATION).spec.containers[0]!.command).toEqual(['node', '/app/migrate.mjs']);
   });
 
-  it('routes the Ingress over TLS to the API Service by its cluster name, with no dangerous annotation', () => {
+  it('routes the edge over TLS to the API Service: the Ingress by its cluster name with no dangerous annotation, or the HTTPRoute by object', () => {
+    if (profile.edge.kind === 'gateway-api') {
+      const rules = (findObject(objects, 'HTTPRoute', API).spec as { rules: { backendRefs: { name: string; port: number }[] }[] }).rules;
+      const { port } = servicePort(objects, 'natter-api-service');
+      expect(rules.flatMap((rule) => rule.backendRefs)).toEqual([{ group: '', kind: 'Service', name: 'natter-api-service', port }]);
+      expect(objects.filter((object) => object.kind === 'Ingress')).toEqual([]);
+      return;
+    }
     const ingress = findObject(objects, 'Ingress', API);
     const annotations = ingress.metadata?.annotations ?? {};
     const spec = ingress.spec as { tls: { hosts: string[]; secretName: string }[]; rules: { host: string }[] };
@@ -139,9 +173,9 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(objects.every((object) => Number(object.metadata?.annotations?.[SYNC_WAVE_ANNOTATION]) >= namespaceWave)).toBe(true);
     const guardrails = objects.filter((object) => ['NetworkPolicy', 'ServiceAccount', 'Server', 'AuthorizationPolicy', 'MeshTLSAuthentication', 'NetworkAuthentication'].includes(object.kind));
     for (const guardrail of guardrails) {
-      expect(Number(guardrail.metadata?.annotations?.[SYNC_WAVE_ANNOTATION]), `${guardrail.kind} ${guardrail.metadata?.name}`).toBeLessThan(wave('StatefulSet', DATABASE));
+      expect(Number(guardrail.metadata?.annotations?.[SYNC_WAVE_ANNOTATION]), `${guardrail.kind} ${guardrail.metadata?.name}`).toBeLessThan(wave(databaseKind(profile), DATABASE));
     }
-    expect(wave('StatefulSet', DATABASE)).toBeLessThan(wave('Job', MIGRATION));
+    expect(wave(databaseKind(profile), DATABASE)).toBeLessThan(wave('Job', MIGRATION));
     expect(wave('Job', MIGRATION)).toBeLessThan(wave('Deployment', API));
     expect(wave('Job', MIGRATION)).toBeLessThan(wave('Deployment', LINK_PREVIEW));
     expect(findObject(objects, 'Job', MIGRATION).metadata?.annotations).toMatchObject({
@@ -157,7 +191,8 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   const containerOf = (workload: string) => templateNamed(objects, workload).spec.containers[0]!;
 
   it('runs each workload with the image and pull policy of its settings, pinned by digest when required', () => {
-    const expected = { [API]: profile.images.natterApi, [MIGRATION]: profile.images.natterApi, [LINK_PREVIEW]: profile.images.linkPreview, [DATABASE]: profile.images.postgres };
+    const databaseImage = profile.database.engine === 'statefulset' ? profile.images.postgres : profile.images.cloudNativePgPostgres;
+    const expected = { [API]: profile.images.natterApi, [MIGRATION]: profile.images.natterApi, [LINK_PREVIEW]: profile.images.linkPreview, [DATABASE]: databaseImage };
     for (const [workload, image] of Object.entries(expected)) {
       expect(containerOf(workload).image, workload).toBe(image);
       expect(containerOf(workload).imagePullPolicy, workload).toBe(profile.images.pullPolicy);
@@ -207,29 +242,14 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   it('passes the log level, the CORS origin and the database storage of the settings', () => {
     for (const workload of [API, LINK_PREVIEW, MIGRATION]) expect(env(templateNamed(objects, workload), 'LOG_LEVEL'), workload).toBe(profile.logLevel);
     expect(env(templateNamed(objects, API), 'CORS_ORIGIN')).toBe(profile.api.corsOrigin);
-    const claim = (findObject(objects, 'StatefulSet', DATABASE).spec as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } }; storageClassName?: string } }[] }).volumeClaimTemplates[0]!;
-    expect(claim.spec.resources.requests.storage).toBe(profile.database.storage);
-    expect(claim.spec.storageClassName).toBe(profile.database.storageClassName);
+    if (profile.database.engine === 'statefulset') {
+      const claim = (findObject(objects, 'StatefulSet', DATABASE).spec as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } }; storageClassName?: string } }[] }).volumeClaimTemplates[0]!;
+      expect(claim.spec.resources.requests.storage).toBe(profile.database.storage);
+      expect(claim.spec.storageClassName).toBe(profile.database.storageClassName);
+    } else {
+      const spec = findObject(objects, 'Cluster', DATABASE).spec as Record<'storage' | 'walStorage', { size: string; storageClass?: string }>;
+      expect(spec.storage).toEqual({ size: profile.database.storage, storageClass: profile.database.storageClassName });
+      expect(spec.walStorage).toEqual({ size: profile.database.cloudNativePg?.walStorage, storageClass: profile.database.storageClassName });
+    }
   });
-});
-
-describe('Argo CD Applications', () => {
-  const applications = synthesizeArgoCd(PROFILES, 'dist').map((file) => file.objects[0] as unknown as Manifest);
-  const specOf = (app: Manifest) => app.spec as { source: { repoURL: string; targetRevision: string; path: string; directory: { recurse: boolean } }; destination: { namespace: string } };
-
-  it('point each profile at its own directory of dist/, non-recursively, from its gitOps settings', () => {
-    PROFILES.forEach((profile: NatterProfile, index) => {
-      const spec = specOf(applications[index]!);
-      expect(applications[index]?.metadata?.name).toBe(`natter-${profile.name}`);
-      expect(spec.source.path).toBe(profile.outputDirectory === '.' ? 'dist' : `dist/${profile.outputDirectory}`);
-      expect(spec.source.directory.recurse).toBe(false);
-      expect(spec.source).toMatchObject({ repoURL: profile.gitOps.repoURL, targetRevision: profile.gitOps.targetRevision });
-      expect(spec.destination.namespace).toBe('natter-api');
-    });
-    expect(new Set(applications.map((app) => specOf(app).source.path)).size).toBe(PROFILES.length);
-  });
-
-  it('are valid Kubernetes objects', () => {
-    expect(validateManifests(applications)).toEqual({ errors: [], unknownKinds: ['argoproj.io/v1alpha1 Application'] });
-  }, SCHEMA_TIMEOUT);
 });

@@ -9,6 +9,7 @@
 export const API_PASS_THROUGH = [
   'CORS_ORIGIN',
   'TRUSTED_PROXIES',
+  'TRUSTED_PROXY_IDENTITIES',
   'RATE_LIMIT_GLOBAL_PER_SECOND',
   'RATE_LIMIT_GLOBAL_BURST',
   'RATE_LIMIT_PER_ADDRESS_PER_SECOND',
@@ -29,7 +30,7 @@ export const LINK_PREVIEW_PASS_THROUGH = ['PREVIEW_TIMEOUT_MS', 'PREVIEW_MAX_BYT
 export const SHARED = ['LOG_LEVEL'] as const;
 
 /** The database: DATABASE_URL (migrate as that owner), or DATABASE_HOST and friends (passed through). */
-export const DATABASE = ['DATABASE_URL', 'DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE'] as const;
+export const DATABASE = ['DATABASE_URL', 'DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD_FILE', 'DATABASE_SSL_ROOT_CERT_FILE'] as const;
 
 /** Decided by npm run dev for each service; set in its environment, they are ignored with a notice. */
 export const DECIDED_BY_DEV: Readonly<Record<string, string>> = {

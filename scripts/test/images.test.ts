@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageLock, serializeImageLock, UNRELEASED_DIGEST, type ImageLock } from '../../charts/src/image-lock.js';
-import { MIRRORED_POSTGRES_IMAGE } from '../../charts/src/image-lock.js';
+import { MIRRORED_CLOUDNATIVE_PG_IMAGE, MIRRORED_POSTGRES_IMAGE } from '../../charts/src/image-lock.js';
 import { REPO_ROOT } from '../bundle.js';
 import { temporaryDirectory } from './support/fixtures.js';
 
@@ -41,8 +41,10 @@ const ZERO_LOCK: ImageLock = {
   'natter-api': `registry.natter.example/natter-api@${UNRELEASED_DIGEST}`,
   'natter-link-preview': `registry.natter.example/natter-link-preview@${UNRELEASED_DIGEST}`,
   postgres: `registry.natter.example/postgres@${UNRELEASED_DIGEST}`,
+  'cloudnative-pg-postgresql': `registry.natter.example/cloudnative-pg-postgresql@${UNRELEASED_DIGEST}`,
 };
 const POSTGRES_TAG = MIRRORED_POSTGRES_IMAGE.split(':')[1]!;
+const OPERAND_TAG = MIRRORED_CLOUDNATIVE_PG_IMAGE.split(':')[1]!;
 
 let work: { path: string; remove(): Promise<void> };
 beforeAll(async () => {
@@ -101,30 +103,37 @@ async function images(args: readonly string[], options: { bin?: string; env?: Re
 const dockerfile = join(REPO_ROOT, 'Dockerfile');
 
 describe('npm run images', () => {
-  it('with docker: builds both services, mirrors PostgreSQL, pushes all three, then locks the pushed digests', async () => {
+  it('with docker: builds both services, mirrors both PostgreSQL images, pushes all four, then locks the pushed digests', async () => {
     const run = await images(['--tag', 'v1.2.0']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const api = 'registry.natter.example/natter-api:v1.2.0';
     const preview = 'registry.natter.example/natter-link-preview:v1.2.0';
     const postgres = `registry.natter.example/postgres:${POSTGRES_TAG}`;
+    const operand = `registry.natter.example/cloudnative-pg-postgresql:${OPERAND_TAG}`;
     const inspect = (reference: string) => ['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}}', reference];
     expect(run.calls).toEqual([
       ['docker', 'build', '--file', dockerfile, '--build-arg', 'SERVICE=natter-api', '--tag', api, REPO_ROOT],
       ['docker', 'build', '--file', dockerfile, '--build-arg', 'SERVICE=link-preview', '--tag', preview, REPO_ROOT],
       ['docker', 'pull', `docker.io/library/${MIRRORED_POSTGRES_IMAGE}`],
       ['docker', 'tag', `docker.io/library/${MIRRORED_POSTGRES_IMAGE}`, postgres],
+      // Named with its registry, so never looked up on Docker Hub.
+      ['docker', 'pull', MIRRORED_CLOUDNATIVE_PG_IMAGE],
+      ['docker', 'tag', MIRRORED_CLOUDNATIVE_PG_IMAGE, operand],
       ['docker', 'push', api],
       inspect(api),
       ['docker', 'push', preview],
       inspect(preview),
       ['docker', 'push', postgres],
       inspect(postgres),
+      ['docker', 'push', operand],
+      inspect(operand),
     ]);
     expect(parseImageLock(run.lock)).toEqual({
       'natter-api': `registry.natter.example/natter-api@${digestOf(api)}`,
       'natter-link-preview': `registry.natter.example/natter-link-preview@${digestOf(preview)}`,
       postgres: `registry.natter.example/postgres@${digestOf(postgres)}`,
+      'cloudnative-pg-postgresql': `registry.natter.example/cloudnative-pg-postgresql@${digestOf(operand)}`,
     });
     // The format the repository's lock file has, so a release changes one line per image.
     expect(run.lock).toBe(serializeImageLock(parseImageLock(run.lock)));
@@ -137,7 +146,7 @@ describe('npm run images', () => {
     expect(run.calls[0]).toEqual(['buildah', 'build', '--file', dockerfile, '--build-arg', 'SERVICE=natter-api', '--tag', api, REPO_ROOT]);
     const push = run.calls.find((argv) => argv[1] === 'push')!;
     expect(push).toEqual(['buildah', 'push', '--digestfile', expect.stringMatching(/natter-api\.digest$/), api, `docker://${api}`]);
-    expect(run.calls.filter((argv) => argv[1] === 'push')).toHaveLength(3);
+    expect(run.calls.filter((argv) => argv[1] === 'push')).toHaveLength(4);
     expect(parseImageLock(run.lock)['natter-api']).toBe(`registry.example.com:5000/natter/natter-api@${digestOf(api)}`);
     expect(parseImageLock(run.lock).postgres).toBe(`registry.example.com:5000/natter/postgres@${digestOf(`registry.example.com:5000/natter/postgres:${POSTGRES_TAG}`)}`);
   });
@@ -163,7 +172,7 @@ describe('npm run images', () => {
     expect(run.calls).toEqual([]);
     expect(run.lock).toBe(serializeImageLock(ZERO_LOCK));
     expect(run.stdout).toContain(`$ docker build --file ${dockerfile} --build-arg SERVICE=natter-api --tag registry.natter.example/natter-api:t ${REPO_ROOT}`);
-    expect(run.stdout.match(/^\$ docker push /gm)).toHaveLength(3);
+    expect(run.stdout.match(/^\$ docker push /gm)).toHaveLength(4);
   });
 
   it('fails when a build fails: nothing is pushed and the lock is unchanged', async () => {
@@ -192,7 +201,7 @@ describe('npm run images', () => {
   it.each([
     ['an unknown option', ['--tag', 't', '--force'], /Unknown option '--force'/],
     ['an unknown builder', ['--tag', 't', '--builder', 'podman'], /--builder must be one of docker, buildah, got 'podman'/],
-    ['an unknown image', ['--tag', 't', '--only', 'redis'], /--only must name one of natter-api, natter-link-preview, postgres, got 'redis'/],
+    ['an unknown image', ['--tag', 't', '--only', 'redis'], /--only must name one of natter-api, natter-link-preview, postgres, cloudnative-pg-postgresql, got 'redis'/],
     ['a registry with a tag', ['--tag', 't', '--registry', 'registry.example.com/natter:1'], /--registry must be <host>\/<path>/],
     ['a registry without a host', ['--tag', 't', '--registry', 'natter'], /--registry must be <host>\/<path>/],
     ['an invalid tag', ['--tag', 'v1/2'], /--tag must be a valid image tag/],

@@ -131,6 +131,19 @@ export class LockedDownPolicy extends Construct {
     return this.rule(name, 'Ingress', options.to, cidrs.map((cidr) => ({ ipBlock: { cidr } })), options.ports);
   }
 
+  /**
+   * Lets `options.from` connect to fixed address ranges outside the cluster's pods (e.g. the
+   * Kubernetes API server's endpoints, an object store). Each CIDR must be a network address.
+   */
+  public allowEgressToCidrs(cidrs: readonly string[], options: AllowToOptions): k8s.KubeNetworkPolicy {
+    const name = options.name ?? `${options.from.name}-egress-to-cidrs`;
+    if (cidrs.length === 0) {
+      throw new Error(`cidrs of NetworkPolicy '${name}' must not be empty; pass e.g. ['192.0.2.10/32']`);
+    }
+    cidrs.forEach(assertCidr);
+    return this.rule(name, 'Egress', options.from, cidrs.map((cidr) => ({ ipBlock: { cidr } })), options.ports);
+  }
+
   /** Lets pods connect to another namespace (e.g. the Linkerd control plane on 8080, 8086, 8090). */
   public allowEgressToNamespace(peer: NamespacePeer, options: EgressOptions): k8s.KubeNetworkPolicy {
     const name = options.name ?? `${subjectName(options.from)}-egress-to-ns-${peer.description}`;

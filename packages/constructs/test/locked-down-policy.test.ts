@@ -317,3 +317,32 @@ describe('LockedDownPolicy.allowFromCidrs', () => {
     );
   });
 });
+
+describe('LockedDownPolicy.allowEgressToCidrs', () => {
+  it('lets a workload reach fixed address ranges on the given ports only', () => {
+    const { chart, api, policy } = setup();
+    policy.allowEgressToCidrs(['192.0.2.10/32', '2001:db8::/64'], { from: api, ports: [Port.tcp(6443)], name: 'api-egress-to-kubernetes-api-server' });
+    const manifests = synth(chart);
+    expect(only(manifests, 'NetworkPolicy', 'api-egress-to-kubernetes-api-server').spec).toEqual({
+      podSelector: { matchLabels: { app: 'api' } },
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: '192.0.2.10/32' } }, { ipBlock: { cidr: '2001:db8::/64' } }],
+          ports: [{ protocol: 'TCP', port: 6443 }],
+        },
+      ],
+    });
+    expectSchemaValid(manifests);
+  });
+
+  it('fails when no CIDR is given', () => {
+    const { api, policy } = setup();
+    expect(() => policy.allowEgressToCidrs([], { from: api, ports: [Port.tcp(1)] })).toThrow(/cidrs of NetworkPolicy 'api-egress-to-cidrs' must not be empty/);
+  });
+
+  it('fails when a CIDR has host bits set', () => {
+    const { api, policy } = setup();
+    expect(() => policy.allowEgressToCidrs(['192.0.2.1/24'], { from: api, ports: [Port.tcp(1)] })).toThrow(/CIDR '192.0.2.1\/24' has host bits set/);
+  });
+});

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import { cloudNativePgInstanceTemplate, isCloudNativePgCluster } from './cloudnative-pg.js';
 
 /** meta/v1 ObjectMeta (reached through a kubernetes-models type; apimachinery is not a direct dependency). */
 export type IObjectMeta = NonNullable<IConfigMap['metadata']>;
@@ -31,6 +32,12 @@ export interface PodTemplate {
   readonly specPath: string;
   /** The owning object itself. */
   readonly source: Manifest;
+  /**
+   * The pods are made by an operator from a custom resource (a CloudNativePG Cluster), not from a
+   * template in the manifests: the template is a model, and the operator creates the pods'
+   * ServiceAccount and selects them itself.
+   */
+  readonly createdByOperator?: boolean;
 }
 
 /** The namespace an object lands in when it names none. */
@@ -70,10 +77,17 @@ function templateOf(object: Manifest): { template: TemplateLike; path: string } 
   return template && typeof template === 'object' ? { template: template as TemplateLike, path } : undefined;
 }
 
-/** Every pod template of every workload kind Kubernetes knows (Pod, Deployment, …, CronJob). */
+/**
+ * Every pod template of every workload kind Kubernetes knows (Pod, Deployment, …, CronJob), and the
+ * modeled instance pod of each CloudNativePG Cluster (cloudnative-pg.ts).
+ */
 export function podTemplates(objects: readonly Manifest[]): PodTemplate[] {
   const templates: PodTemplate[] = [];
   for (const object of objects) {
+    if (isCloudNativePgCluster(object)) {
+      templates.push(cloudNativePgInstanceTemplate(object, objects, objectId(object), namespaceOf(object)));
+      continue;
+    }
     const found = templateOf(object);
     if (!found) continue;
     const { template, path } = found;

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import {
   ConfigError,
@@ -11,6 +13,7 @@ import {
   envString,
   type Env,
 } from '@natter/service-kit';
+import type { DatabaseTls } from './db/tls.js';
 
 /** Where the API's data lives. */
 export type DatabaseConfig =
@@ -22,6 +25,8 @@ export type DatabaseConfig =
       readonly user: string;
       /** Read from DATABASE_PASSWORD_FILE (or taken from DATABASE_URL). */
       readonly password: string;
+      /** From DATABASE_SSL_ROOT_CERT_FILE: verify-full TLS; `undefined` → plaintext. */
+      readonly tls: DatabaseTls | undefined;
       readonly poolMax: number;
     }
   /** In-process PGlite: zero-setup development and tests only; data lives in memory. */
@@ -62,6 +67,8 @@ export interface Config {
   readonly corsOrigin: string | undefined;
   /** Peers (IP or CIDR) whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
+  /** When set, X-Forwarded-For also needs one of these Linkerd client identities (`l5d-client-id`). */
+  readonly trustedProxyIdentities: readonly string[];
   readonly rateLimit: RateLimitConfig;
   readonly linkPreview: LinkPreviewConfig;
   readonly tokenPurgeIntervalMs: number;
@@ -86,6 +93,7 @@ export function parseConfig(env: Env): Config {
     hmacKey: parseHmacKey(env, embedded),
     corsOrigin: parseCorsOrigin(env),
     trustedProxies: parseTrustedProxies(env),
+    trustedProxyIdentities: parseTrustedProxyIdentities(env),
     rateLimit: {
       global: parseBucket(env, 'RATE_LIMIT_GLOBAL', { perSecond: 200 }),
       perAddress: parseBucket(env, 'RATE_LIMIT_PER_ADDRESS', { perSecond: 20 }),
@@ -110,8 +118,18 @@ function parseDatabase(env: Env): DatabaseConfig {
   if (url !== undefined && host !== undefined) {
     throw new ConfigError('DATABASE_URL', 'set either DATABASE_URL or DATABASE_HOST (with DATABASE_PASSWORD_FILE), not both');
   }
-  if (url !== undefined) return { ...parseDatabaseUrl(url), poolMax };
-  if (host === undefined) return { kind: 'embedded' };
+  const tls = parseDatabaseTls(env);
+  if (url !== undefined) {
+    const { sslmode, ...connection } = parseDatabaseUrl(url);
+    checkSslMode(sslmode, tls);
+    return { ...connection, tls, poolMax };
+  }
+  if (host === undefined) {
+    if (tls !== undefined) {
+      throw new ConfigError(DATABASE_SSL_ROOT_CERT_FILE, 'needs a PostgreSQL server (DATABASE_HOST or DATABASE_URL); the embedded database has no TLS');
+    }
+    return { kind: 'embedded' };
+  }
   return {
     kind: 'postgres',
     host,
@@ -119,11 +137,64 @@ function parseDatabase(env: Env): DatabaseConfig {
     database: envString(env, 'DATABASE_NAME', { default: 'natter' }),
     user: envString(env, 'DATABASE_USER', { default: 'natter_api_user' }),
     password: envSecretFile(env, 'DATABASE_PASSWORD_FILE'),
+    tls,
     poolMax,
   };
 }
 
-function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax'> {
+const DATABASE_SSL_ROOT_CERT_FILE = 'DATABASE_SSL_ROOT_CERT_FILE';
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * DATABASE_SSL_ROOT_CERT_FILE (shared by the API and the migration command): the CA certificate(s),
+ * PEM, that the database server's certificate must chain to; set → TLS with sslmode=verify-full
+ * semantics. Read and checked once at start-up, so a missing or wrong mount stops the process
+ * before it serves anything instead of surfacing as failed requests later.
+ */
+export function parseDatabaseTls(env: Env): DatabaseTls | undefined {
+  const path = envOptionalString(env, DATABASE_SSL_ROOT_CERT_FILE);
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(DATABASE_SSL_ROOT_CERT_FILE, `cannot read the CA certificate file "${path}" (${code})`);
+  }
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) {
+    throw new ConfigError(DATABASE_SSL_ROOT_CERT_FILE, `"${path}" holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----" blocks, e.g. the ca.crt of the database's CA Secret)`);
+  }
+  const certificates = blocks.map((block, index) => {
+    try {
+      return new X509Certificate(block);
+    } catch {
+      throw new ConfigError(DATABASE_SSL_ROOT_CERT_FILE, `certificate ${index + 1} in "${path}" is not a valid X.509 certificate`);
+    }
+  });
+  // The usual mistake is mounting the server's own certificate (tls.crt) instead of its CA's.
+  if (!certificates.some((certificate) => certificate.ca)) {
+    throw new ConfigError(DATABASE_SSL_ROOT_CERT_FILE, `"${path}" holds no CA certificate (basicConstraints CA:TRUE): mount the CA's certificate (ca.crt), not the server's`);
+  }
+  return { mode: 'verify-full', ca: blocks.join('\n') };
+}
+
+/**
+ * The one sslmode we implement is verify-full, implied by DATABASE_SSL_ROOT_CERT_FILE; a URL may
+ * repeat it, or say `disable` when there is no CA file. Anything weaker with a CA file, or stronger
+ * without one, would be silently ignored otherwise, so it is refused.
+ */
+function checkSslMode(sslmode: string | undefined, tls: DatabaseTls | undefined): void {
+  if (sslmode === undefined) return;
+  if (tls !== undefined && sslmode !== 'verify-full') {
+    throw new ConfigError('DATABASE_URL', `sslmode=${sslmode} contradicts DATABASE_SSL_ROOT_CERT_FILE, which means sslmode=verify-full; remove sslmode from the URL or set it to verify-full`);
+  }
+  if (tls === undefined && sslmode !== 'disable') {
+    throw new ConfigError('DATABASE_URL', `sslmode=${sslmode} is not supported without DATABASE_SSL_ROOT_CERT_FILE: set that file for TLS (verify-full, the only mode offered), or use sslmode=disable or no sslmode for plaintext`);
+  }
+}
+
+function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax' | 'tls'> & { sslmode: string | undefined } {
   let url: URL;
   try {
     url = new URL(raw);
@@ -138,6 +209,11 @@ function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'po
   if (url.hostname === '' || url.username === '' || database === '') {
     throw new ConfigError('DATABASE_URL', 'must name a host, a user and a database (postgres://user:password@host:port/database)');
   }
+  // Other libpq parameters (sslrootcert, sslcert, host, …) would be ignored here without a word.
+  const unsupported = [...url.searchParams.keys()].filter((name) => name !== 'sslmode');
+  if (unsupported.length > 0) {
+    throw new ConfigError('DATABASE_URL', `supports only the sslmode query parameter, got ${unsupported.map((name) => `"${name}"`).join(', ')} (the CA goes in DATABASE_SSL_ROOT_CERT_FILE)`);
+  }
   return {
     kind: 'postgres',
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -145,6 +221,7 @@ function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'po
     database,
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
+    sslmode: url.searchParams.get('sslmode') ?? undefined,
   };
 }
 
@@ -177,6 +254,20 @@ function parseTrustedProxies(env: Env): readonly string[] {
     if (family === 0 || !prefixOk || extra !== undefined) {
       throw new ConfigError('TRUSTED_PROXIES', `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8)`);
     }
+  }
+  return entries;
+}
+
+/** Linkerd identities such as `sa.ns.serviceaccount.identity.linkerd.cluster.local`: DNS names. */
+function parseTrustedProxyIdentities(env: Env): readonly string[] {
+  const entries = envList(env, 'TRUSTED_PROXY_IDENTITIES', { default: [] });
+  for (const entry of entries) {
+    if (!/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(entry)) {
+      throw new ConfigError('TRUSTED_PROXY_IDENTITIES', `"${entry}" is not a mesh identity (e.g. ingress-nginx.ingress-nginx.serviceaccount.identity.linkerd.cluster.local)`);
+    }
+  }
+  if (entries.length > 0 && envList(env, 'TRUSTED_PROXIES', { default: [] }).length === 0) {
+    throw new ConfigError('TRUSTED_PROXY_IDENTITIES', 'only narrows TRUSTED_PROXIES, which is empty: set TRUSTED_PROXIES to the address the mesh proxy connects from');
   }
   return entries;
 }

@@ -1,6 +1,8 @@
 import { pathToFileURL } from 'node:url';
-import { createLogger, envInteger, envSecretFile, envString, ConfigError, type Env } from '@natter/service-kit';
+import { createLogger, envInteger, envOptionalString, envSecretFile, envString, ConfigError, type Env } from '@natter/service-kit';
+import { parseDatabaseTls } from './config.js';
 import { createPostgresDatabase } from './db/postgres.js';
+import type { DatabaseTls } from './db/tls.js';
 import { migrate } from './db/migrations.js';
 import { isConnectionFailure } from './db/database.js';
 
@@ -13,7 +15,14 @@ export interface MigrationCommandConfig {
   readonly ownerUser: string;
   readonly ownerPassword: string;
   readonly apiUser: string;
-  readonly apiPassword: string;
+  /**
+   * Set: the migration creates the API role if needed and sets its password (the owner needs
+   * CREATEROLE). Unset: the role is declared elsewhere (CloudNativePG `managed.roles`) and only
+   * its grants are applied, so the migration never holds the API's password.
+   */
+  readonly apiPassword: string | undefined;
+  /** From DATABASE_SSL_ROOT_CERT_FILE, as for the API: verify-full TLS; `undefined` → plaintext. */
+  readonly tls: DatabaseTls | undefined;
   /** How long to keep retrying while the database is still starting. */
   readonly waitSeconds: number;
 }
@@ -27,7 +36,8 @@ export function parseMigrationConfig(env: Env): MigrationCommandConfig {
     ownerUser: envString(env, 'DATABASE_OWNER_USER'),
     ownerPassword: envSecretFile(env, 'DATABASE_OWNER_PASSWORD_FILE'),
     apiUser: envString(env, 'DATABASE_API_USER', { default: 'natter_api_user' }),
-    apiPassword: envSecretFile(env, 'DATABASE_API_PASSWORD_FILE'),
+    apiPassword: envOptionalString(env, 'DATABASE_API_PASSWORD_FILE') === undefined ? undefined : envSecretFile(env, 'DATABASE_API_PASSWORD_FILE'),
+    tls: parseDatabaseTls(env),
     waitSeconds: envInteger(env, 'MIGRATE_WAIT_SECONDS', { default: 60, min: 0, max: 3600 }),
   };
 }
@@ -51,13 +61,18 @@ export async function runMigrationCommand(env: Env): Promise<number> {
       database: config.database,
       user: config.ownerUser,
       password: config.ownerPassword,
+      tls: config.tls,
       poolMax: 1,
       statementTimeoutMs: 60_000,
       logger,
     });
     try {
-      const { applied } = await migrate(owner, { apiUser: config.apiUser, apiPassword: config.apiPassword });
-      logger.info({ applied, apiUser: config.apiUser }, applied.length > 0 ? 'schema migrated' : 'schema already current; API role privileges re-applied');
+      const apiRole = config.apiPassword === undefined ? 'external' : 'migration';
+      const { applied } = await migrate(owner, { apiUser: config.apiUser, apiPassword: config.apiPassword, apiRole });
+      logger.info(
+        { applied, apiUser: config.apiUser, apiRole, databaseTls: config.tls?.mode ?? 'off' },
+        applied.length > 0 ? 'schema migrated' : 'schema already current; API role privileges re-applied',
+      );
       return 0;
     } catch (error) {
       if (!isConnectionFailure(error) || Date.now() >= deadline) {

@@ -5,6 +5,8 @@ import { parseConfig, type Config } from './config.js';
 import { systemClock } from './context.js';
 import type { Database } from './db/database.js';
 import { createPostgresDatabase } from './db/postgres.js';
+import { SECURITY_HEADERS } from './middleware/security-headers.js';
+import { TOKEN_IN_TEXT } from './security/tokens.js';
 import { startTokenPurge } from './token-purge.js';
 
 /** Embedded mode migrates its own in-memory database and then drops to the API role, as production does. */
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     createLogger({ name: 'natter-api' }).fatal({ variable: error.variable }, error.message);
     process.exit(2);
   }
-  const logger = createLogger({ name: 'natter-api', level: config.logLevel });
+  const logger = createLogger({ name: 'natter-api', level: config.logLevel, redactPatterns: [TOKEN_IN_TEXT] });
   let db: Database;
   try {
     db = await openDatabase(config, logger);
@@ -54,6 +56,9 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.bindAddress,
     logger,
+    // Requests Node's HTTP parser rejects get the contract's error shape and headers too.
+    errorBody: (_status, reason) => ({ error: reason }),
+    errorHeaders: SECURITY_HEADERS,
     onClose: async () => {
       purge.stop();
       await app.settled();

@@ -94,7 +94,7 @@ describe('POST /spaces', () => {
   it.each([
     [{ name: 'x'.repeat(256) }, 'space name too long'],
     [{ name: '' }, 'invalid space name'],
-    [{ name: 'nul\u0000byte' }, 'invalid space name'],
+    [{ name: 'nul\u0000byte' }, 'space name must not contain NUL characters'],
     [{ name: 7 }, 'name must be a string'],
   ])('when the space is %j, then 400 %s', async (fields, error) => {
     const owner = await registerUser(app());

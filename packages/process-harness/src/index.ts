@@ -1,5 +1,6 @@
 export { startCountingServer, type CountingServer } from './counting-server.js';
 export { basicAuth, request, type HttpRequestOptions, type HttpResponse } from './http.js';
+export { rawRequest, type RawExchange, type RawRequestOptions } from './raw-http.js';
 export {
   apiEnvironment,
   connectionFromUrl,
@@ -16,3 +17,5 @@ export {
   type SecretsDirectory,
 } from './natter-services.js';
 export { baseEnvironment, freePort, nodeArguments, runToCompletion, startService, type ServiceProcess, type StartOptions } from './service-process.js';
+export { createTestPki, opensslAvailable, type IssuedCertificate, type ServerIdentity, type TestPki } from './test-pki.js';
+export { privatePostgresSupport, startPrivatePostgres, type PrivatePostgres, type PrivatePostgresOptions, type PrivatePostgresSupport, type PrivatePostgresTls } from './private-postgres.js';

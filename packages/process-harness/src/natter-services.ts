@@ -90,6 +90,8 @@ export interface ApiEnvironmentOptions extends ListenOptions {
   readonly linkPreviewUrl?: string;
   /** Real PostgreSQL; omitted → the embedded database. */
   readonly database?: PostgresConnection;
+  /** The CA the database's certificate must chain to (DATABASE_SSL_ROOT_CERT_FILE). @default - plaintext */
+  readonly databaseCaFile?: string;
   readonly secrets: SecretsDirectory;
   /** Anything else, e.g. rate-limit tuning. */
   readonly extra?: Readonly<Record<string, string>>;
@@ -110,6 +112,7 @@ export async function apiEnvironment(options: ApiEnvironmentOptions): Promise<Re
           DATABASE_NAME: database.database,
           DATABASE_USER: database.user,
           DATABASE_PASSWORD_FILE: await options.secrets.write('database-password', database.password),
+          DATABASE_SSL_ROOT_CERT_FILE: options.databaseCaFile,
         }),
     ...options.extra,
   };
@@ -120,7 +123,13 @@ export interface MigrationEnvironmentOptions {
   readonly owner: PostgresConnection;
   /** The least-privileged role the migration creates (or updates) for the API. */
   readonly apiUser: string;
-  readonly apiPassword: string;
+  /**
+   * The API role's password, which the migration then sets. @default - none: the role is declared
+   * elsewhere (CloudNativePG `managed.roles`) and the migration only grants
+   */
+  readonly apiPassword?: string;
+  /** As for the API (DATABASE_SSL_ROOT_CERT_FILE). @default - plaintext */
+  readonly databaseCaFile?: string;
   readonly secrets: SecretsDirectory;
 }
 
@@ -135,7 +144,8 @@ export async function migrationEnvironment(options: MigrationEnvironmentOptions)
     DATABASE_OWNER_USER: owner.user,
     DATABASE_OWNER_PASSWORD_FILE: await options.secrets.write('owner-password', owner.password),
     DATABASE_API_USER: options.apiUser,
-    DATABASE_API_PASSWORD_FILE: await options.secrets.write('api-password', options.apiPassword),
+    DATABASE_API_PASSWORD_FILE: options.apiPassword === undefined ? undefined : await options.secrets.write('api-password', options.apiPassword),
+    DATABASE_SSL_ROOT_CERT_FILE: options.databaseCaFile,
   };
 }
 

@@ -10,6 +10,7 @@ import { type Finding, finding, sortFindings } from './finding.js';
 import { linkerdFindings } from './linkerd-check.js';
 import { networkFindings } from './network-check.js';
 import { podSecurityFindings } from './pod-security-check.js';
+import { gatewayApiFindings } from './gateway-api-check.js';
 import { wiringFindings } from './wiring-check.js';
 
 export interface CheckOptions {
@@ -51,6 +52,7 @@ export function runChecks(objects: readonly Manifest[], options: CheckOptions = 
 
   findings.push(...podSecurityFindings(objects, options.linkerdMode ? { linkerdMode: options.linkerdMode } : {}));
   findings.push(...wiringFindings(objects));
+  findings.push(...gatewayApiFindings(objects));
   const connectivity = computeConnectivity(objects);
   findings.push(...networkFindings(objects, connectivity));
   findings.push(...linkerdFindings(objects, connectivity, target));
@@ -86,7 +88,8 @@ function workloadFindings(objects: readonly Manifest[]): Finding[] {
       if (ALL_ZERO_DIGEST.test(image.image)) add(`${containerField(image.container)}.image`, 'the digest is an all-zero placeholder: no registry serves it, the deploy fails closed until it is set');
       else if (!image.pinned) add(`${containerField(image.container)}.image`, `${image.image} is not pinned by digest: the tag can be moved under you`);
     }
-    if (workload.tokenMounted) add(`${template.specPath}.automountServiceAccountToken`, `mounts a token of ServiceAccount ${workload.serviceAccount}: set automountServiceAccountToken: false unless it calls the Kubernetes API`);
+    // An operator's pods that call the API by design (CloudNativePG's instance manager) keep it; the report still shows it.
+    if (workload.tokenMounted && !template.createdByOperator) add(`${template.specPath}.automountServiceAccountToken`, `mounts a token of ServiceAccount ${workload.serviceAccount}: set automountServiceAccountToken: false unless it calls the Kubernetes API`);
     for (const container of template.spec.containers) {
       if (!container.resources?.limits?.memory) add(`${containerField(container.name)}.resources.limits.memory`, 'no memory limit');
       if (!container.resources?.requests?.cpu && !container.resources?.requests?.memory) add(`${containerField(container.name)}.resources.requests`, 'no resource requests');

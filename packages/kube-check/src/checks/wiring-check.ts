@@ -1,6 +1,7 @@
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import { type LabelSelector, selectorMatches } from '../labels.js';
 import { type Manifest, type PodTemplate, namespaceOf, objectId, podTemplates } from '../manifest.js';
+import { cloudNativePgSecrets, isCloudNativePgCluster } from '../cloudnative-pg.js';
 import { serviceWiringProblems } from '../services.js';
 import { type Finding, finding } from './finding.js';
 
@@ -20,6 +21,8 @@ export function wiringFindings(objects: readonly Manifest[]): Finding[] {
       findings.push(finding(severity, 'wiring', { object: template.owner, field, message }));
     };
     const at = template.specPath;
+    // An operator selects the pods it makes and creates their ServiceAccount itself.
+    if (template.createdByOperator) continue;
     const selector = ((template.source.spec ?? {}) as { selector?: LabelSelector }).selector;
     if (template.ownerKind !== 'Pod' && template.ownerKind !== 'Job' && template.ownerKind !== 'CronJob') {
       if (!selector) add('FAIL', 'spec.selector', 'has no selector');
@@ -116,6 +119,7 @@ function secretProviders(objects: readonly Manifest[]): Set<string> {
     const spec = (object.spec ?? {}) as { target?: { name?: string }; secretName?: string };
     if (object.kind === 'ExternalSecret' && object.apiVersion.startsWith('external-secrets.io/')) names.add(`${namespaceOf(object)}/${spec.target?.name ?? object.metadata?.name}`);
     if (object.kind === 'Certificate' && object.apiVersion.startsWith('cert-manager.io/') && spec.secretName) names.add(`${namespaceOf(object)}/${spec.secretName}`);
+    if (isCloudNativePgCluster(object)) for (const name of cloudNativePgSecrets(object)) names.add(`${namespaceOf(object)}/${name}`);
   }
   return names;
 }

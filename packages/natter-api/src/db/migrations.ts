@@ -11,6 +11,13 @@ export interface MigrateOptions {
    * database switches to it with SET ROLE instead.
    */
   readonly apiPassword?: string;
+  /**
+   * Who manages the API role itself. `migration`: created when missing, its login set from
+   * `apiPassword`; the owner needs CREATEROLE. `external`: declared by someone else (CloudNativePG
+   * `managed.roles`), must exist and be able to log in, and only its grants are touched: the owner
+   * needs no role privileges at all. @default 'migration'
+   */
+  readonly apiRole?: 'migration' | 'external';
   /** @default MIGRATIONS */
   readonly migrations?: readonly Migration[];
 }
@@ -36,6 +43,10 @@ export async function migrate(owner: Database, options: MigrateOptions = {}): Pr
   if (options.apiPassword !== undefined && !PRINTABLE_ASCII.test(options.apiPassword)) {
     throw new Error('the API role password must be non-empty printable ASCII without spaces (e.g. base64 of random bytes)');
   }
+  const external = options.apiRole === 'external';
+  if (external && options.apiPassword !== undefined) {
+    throw new Error('an externally managed API role gets its password from whoever manages it; pass no apiPassword');
+  }
   return owner.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -53,21 +64,53 @@ export async function migrate(owner: Database, options: MigrateOptions = {}): Pr
       await tx.query('INSERT INTO schema_migrations(version, name) VALUES ($1, $2)', [migration.version, migration.name]);
       applied.push(migration.version);
     }
-    await applyApiRole(tx, apiUser, options.apiPassword);
+    if (external) {
+      await assertLoginRole(tx, apiUser);
+      await assertUnprivileged(tx, apiUser);
+    } else {
+      await manageApiRole(tx, apiUser, options.apiPassword);
+    }
+    await grantApiPrivileges(tx, apiUser);
     return { applied };
   });
 }
 
-async function applyApiRole(tx: Queryable, apiUser: string, password: string | undefined): Promise<void> {
+/** Creates the API role when missing and sets its login; needs CREATEROLE (PostgreSQL 16+: and ADMIN OPTION on a role created by someone else). */
+async function manageApiRole(tx: Queryable, apiUser: string, password: string | undefined): Promise<void> {
   const role = quoteIdentifier(apiUser);
-  const exists = await tx.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [apiUser]);
-  if (exists.length === 0) {
-    await tx.query(`CREATE ROLE ${role} WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOLOGIN`);
+  try {
+    const exists = await tx.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [apiUser]);
+    if (exists.length === 0) {
+      await tx.query(`CREATE ROLE ${role} WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOLOGIN`);
+    }
+    // Checked before the password is set: a privileged role must not get a (new) login from us.
+    await assertUnprivileged(tx, apiUser);
+    // Only the password is stored, as a SCRAM verifier: the plaintext never reaches the server's logs.
+    const login = password === undefined ? 'NOLOGIN' : `LOGIN PASSWORD '${scramSha256Verifier(password)}'`;
+    await tx.query(`ALTER ROLE ${role} WITH ${login}`);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '42501') throw error;
+    throw new Error(
+      `the owner may not create or alter the API role "${apiUser}" (it needs CREATEROLE): grant it, or declare the API role elsewhere (CloudNativePG managed.roles) and migrate without its password (apiRole 'external', no DATABASE_API_PASSWORD_FILE)`,
+      { cause: error },
+    );
   }
-  await assertUnprivileged(tx, apiUser);
-  // Only the password is stored, as a SCRAM verifier: the plaintext never reaches the server's logs.
-  const login = password === undefined ? 'NOLOGIN' : `LOGIN PASSWORD '${scramSha256Verifier(password)}'`;
-  await tx.query(`ALTER ROLE ${role} WITH ${login}`);
+}
+
+/** An externally managed API role must already exist and be able to log in, or the API could never connect. */
+async function assertLoginRole(tx: Queryable, apiUser: string): Promise<void> {
+  const [role] = await tx.query<{ rolcanlogin: boolean }>('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [apiUser]);
+  if (role === undefined) {
+    throw new Error(`the API role "${apiUser}" does not exist: declare it (CloudNativePG managed.roles), or give the migration its password (DATABASE_API_PASSWORD_FILE) and CREATEROLE to create it`);
+  }
+  if (!role.rolcanlogin) {
+    throw new Error(`the API role "${apiUser}" cannot log in (NOLOGIN): declare it with login: true`);
+  }
+}
+
+/** Exactly the contract's privileges: everything else is revoked first, so hand-added grants go. */
+async function grantApiPrivileges(tx: Queryable, apiUser: string): Promise<void> {
+  const role = quoteIdentifier(apiUser);
 
   // Nobody but the owner creates objects or connects by default; the API gets only what it needs.
   await tx.query(`DO $$ BEGIN

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DatabaseUnavailableError, isConnectionFailure, type Database, type Queryable } from './database.js';
+import { verifyFullSsl, type DatabaseTls } from './tls.js';
 
 export interface PostgresOptions {
   readonly host: string;
@@ -9,6 +10,8 @@ export interface PostgresOptions {
   readonly database: string;
   readonly user: string;
   readonly password: string;
+  /** Connect over TLS, verified against this CA and `host`. @default - plaintext (a meshed or local hop) */
+  readonly tls?: DatabaseTls;
   /** @default 10 */
   readonly poolMax?: number;
   /** How long to wait for a connection before answering 503. @default 2000 */
@@ -78,6 +81,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     database: options.database,
     user: options.user,
     password: options.password,
+    ssl: options.tls === undefined ? false : verifyFullSsl(options.host, options.tls),
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
     idleTimeoutMillis: 30_000,

@@ -5,7 +5,7 @@ import type { LinkPreviewClient } from '../link-preview/client.js';
 import type { PasswordHashing } from '../security/password-hashing.js';
 import type { TokenService } from '../security/tokens.js';
 import { fail } from '../http-error.js';
-import { PATH_ID } from '../validation.js';
+import { isPathId } from '../validation.js';
 
 /** What route handlers work with. */
 export interface RouteDeps {
@@ -32,10 +32,10 @@ export function optionalStringField(ctx: NatterContext, name: string): string | 
   return value;
 }
 
-/** First on routes with ids: an id that is not a BIGINT's digits makes the path unknown (404). */
+/** First on routes with ids: an id that is not a BIGINT JavaScript reads exactly makes the path unknown (404). */
 export const validPathIds: NatterMiddleware = async (ctx, next) => {
   const params = (ctx as NatterContext & { params: Record<string, string> }).params;
-  if (!Object.values(params).every((value) => PATH_ID.test(value))) fail(404, 'not found');
+  if (!Object.values(params).every(isPathId)) fail(404, 'not found');
   await next();
 };
 

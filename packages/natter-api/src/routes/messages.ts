@@ -4,14 +4,13 @@ import { isForeignKeyViolation } from '../db/database.js';
 import { batched } from '../db/batch.js';
 import { deleteMessage, findMessages, insertMessage, listMessageIds } from '../db/store.js';
 import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
-import { AUTHOR, characterCount, containsNul, MAX_MESSAGE_LENGTH } from '../validation.js';
+import { AUTHOR, characterCount, INSTANT_RANGE, MAX_MESSAGE_LENGTH, parseInstant, textProblem } from '../validation.js';
 import { capabilityUri, DAY_MS, MINUTE_MS, pathId, stringField, validPathIds, type RouteDeps } from './deps.js';
 import { fail } from '../http-error.js';
 
 const MESSAGE_CAPABILITY_LIFETIME_MS = 5 * MINUTE_MS;
 const READ_ONLY_CAPABILITY_LIFETIME_MS = 365 * DAY_MS;
 const LISTED_CAPABILITY_LIFETIME_MS = 10 * MINUTE_MS;
-const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): void {
   // Concurrent reads share one SELECT (see batched()); each still waits for its own row.
@@ -29,7 +28,8 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
       if (!AUTHOR.test(author)) fail(400, 'invalid username');
       if (author !== ctx.state.user) fail(400, 'author must match authenticated user');
       if (characterCount(message) > MAX_MESSAGE_LENGTH) fail(400, 'message is too long');
-      if (containsNul(message)) fail(400, 'message must not contain NUL characters');
+      const messageProblem = textProblem(message);
+      if (messageProblem !== undefined) fail(400, `message ${messageProblem}`);
       const spaceId = pathId(ctx, 'spaceId');
       const now = deps.clock.now().getTime();
       const { path, tokens } = await deps.db.transaction(async (tx) => {
@@ -78,10 +78,9 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
       const sinceParam = typeof rawSince === 'string' ? rawSince.replace(' ', '+') : rawSince;
       let since = new Date(now - DAY_MS);
       if (sinceParam !== undefined) {
-        if (typeof sinceParam !== 'string' || !ISO_8601_INSTANT.test(sinceParam) || Number.isNaN(Date.parse(sinceParam))) {
-          fail(400, 'since must be an ISO-8601 instant such as 2024-01-01T00:00:00Z');
-        }
-        since = new Date(sinceParam);
+        const parsed = typeof sinceParam === 'string' ? parseInstant(sinceParam) : undefined;
+        if (parsed === undefined) fail(400, `since must be an ISO-8601 instant between ${INSTANT_RANGE}, such as 2024-01-01T00:00:00Z`);
+        since = parsed;
       }
       const spaceId = pathId(ctx, 'spaceId');
       const ids = await listMessageIds(deps.db, spaceId, since);

@@ -3,7 +3,7 @@ import type { NatterState } from '../context.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
 import { insertMemberRoles, insertSpace } from '../db/store.js';
 import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
-import { characterCount, containsNul, MAX_SPACE_NAME_LENGTH, ROLES, USERNAME } from '../validation.js';
+import { characterCount, MAX_SPACE_NAME_LENGTH, ROLES, textProblem, USERNAME } from '../validation.js';
 import { capabilityUri, DAY_MS, optionalStringField, pathId, stringField, validPathIds, type RouteDeps } from './deps.js';
 import { fail } from '../http-error.js';
 
@@ -16,7 +16,9 @@ export function spaceRoutes(router: Router<NatterState>, deps: RouteDeps): void 
     const name = stringField(ctx, 'name');
     const owner = stringField(ctx, 'owner');
     if (characterCount(name) > MAX_SPACE_NAME_LENGTH) fail(400, 'space name too long');
-    if (name.trim() === '' || containsNul(name)) fail(400, 'invalid space name');
+    if (name.trim() === '') fail(400, 'invalid space name');
+    const nameProblem = textProblem(name);
+    if (nameProblem !== undefined) fail(400, `space name ${nameProblem}`);
     if (!USERNAME.test(owner)) fail(400, 'invalid username');
     if (owner !== ctx.state.user) fail(400, 'owner must match authenticated user');
 

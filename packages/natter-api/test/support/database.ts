@@ -99,6 +99,23 @@ export async function terminateBackends(pids: readonly number[]): Promise<void> 
   });
 }
 
+/**
+ * Real PostgreSQL only: terminates (57P01) every backend of this test's own database that the given
+ * application opened, and nothing else on the shared server. @returns how many were terminated
+ */
+export async function terminateApplicationBackends(database: string, applicationName: string): Promise<number> {
+  if (TEST_DATABASE_URL === undefined) throw new Error('terminateApplicationBackends needs NATTER_TEST_DATABASE_URL');
+  let terminated = 0;
+  await asSuperuser(TEST_DATABASE_URL, async (admin) => {
+    const { rows } = await admin.query(
+      'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+      [database, applicationName],
+    );
+    terminated = rows[0].terminated;
+  });
+  return terminated;
+}
+
 async function asSuperuser(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
