@@ -62,7 +62,7 @@ export class Database extends Construct implements DatabaseEndpoint {
       ],
       ...resourceProps(profile.database.resources),
       readinessProbe: HealthProbe.exec(readiness, { periodSeconds: 5 }),
-      livenessProbe: HealthProbe.exec(readiness, { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
+      livenessProbe: HealthProbe.exec(liveness(readiness), { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
       ...nodeSupportProps(profile),
     });
@@ -72,6 +72,15 @@ export class Database extends Construct implements DatabaseEndpoint {
     );
     this.service = this.workload.exposeViaService({ name: address.name, port: address.port });
   }
+}
+
+/**
+ * Alive while the server answers at all: pg_isready exits 1 while PostgreSQL is up but rejecting
+ * connections (starting, or replaying WAL after a crash, which can take long), 2 when nothing
+ * answers. Only the latter may restart the container; readiness waits for 0.
+ */
+function liveness(readiness: readonly string[]): string[] {
+  return ['sh', '-c', `${readiness.join(' ')}; [ $? -le 1 ]`];
 }
 
 export interface MigrationProps {

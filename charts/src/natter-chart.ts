@@ -137,7 +137,9 @@ export class NatterChart extends Chart {
 
   private linkPreview(profile: NatterProfile, address: ServiceAddress): { workload: HardenedDeployment; service: WorkloadService } {
     const workload = new HardenedDeployment(this, 'LinkPreview', {
-      ...meshedHttpServer(profile, address, '/health'),
+      // /ready fails while the cluster DNS does not answer (every preview starts with a lookup);
+      // /health (liveness) only says the process is alive.
+      ...meshedHttpServer(profile, address, '/ready'),
       replicas: profile.linkPreview.replicas,
       ...resourceProps(profile.linkPreview.resources),
       name: WORKLOAD_NAMES.linkPreview,
@@ -146,6 +148,8 @@ export class NatterChart extends Chart {
         PORT: String(address.port),
         LOG_LEVEL: profile.logLevel,
         ALLOWED_HOSTS: address.inClusterHosts.join(','),
+        // A name the cluster DNS always knows while it works: the Service's own.
+        READINESS_DNS_NAME: address.fqdn,
         // dns.lookup and zlib share libuv's pool (4 threads by default): a few attacker-chosen names
         // that resolve slowly must not stall every other preview's decompression.
         UV_THREADPOOL_SIZE: String(LINK_PREVIEW_THREADPOOL_SIZE),

@@ -10,6 +10,11 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts' },
   coverageAnalysis: 'perTest',
+  // A mutant in a module-level constant (the address lists) takes effect only when the module is
+  // imported again, which the vitest runner does only in a fresh worker: such "static" mutants
+  // came out killed, timed out or survived depending on scheduling (43 false survivors in one run).
+  // They are left out of the score; the lists are guarded by test/address-policy.test.ts instead.
+  ignoreStatic: true,
   // The address policy, the target check, the redirect loop and the body reader: what stands
   // between an attacker's URL and an internal address or an unbounded read.
   mutate: ['src/preview/address-policy.ts', 'src/preview/target.ts', 'src/preview/previewer.ts', 'src/preview/head-reader.ts'],

@@ -6,24 +6,43 @@ import { concurrencyLimit } from './concurrency-limit.js';
 import type { Config } from './config.js';
 import { jsonErrors } from './error-handler.js';
 import { PreviewError, type LinkPreviewer } from './preview/index.js';
+import type { ReadinessCheck } from './readiness.js';
 
 /** What the app needs from the outside; built by server.ts (or a test). */
 export interface AppDependencies {
   readonly previewer: LinkPreviewer;
   readonly logger: Logger;
+  /** What `/ready` asks (never `/health`). @default - ready whenever the process answers */
+  readonly readiness?: ReadinessCheck;
 }
 
 function targetHost(url: string): string | undefined {
   return URL.canParse(url) ? new URL(url).host : undefined;
 }
 
-/** The HTTP API: `GET /preview?url=` and `GET /health`, behind the Host allowlist. No `listen()` here. */
+/**
+ * The HTTP API: `GET /preview?url=`, `GET /health` (liveness: the process answers, nothing outside
+ * it is asked) and `GET /ready` (readiness: `deps.readiness` too), behind the Host allowlist. No `listen()` here.
+ */
 export function createApp(config: Pick<Config, 'allowedHosts' | 'maxConcurrency'>, deps: AppDependencies): Koa {
   const { previewer, logger } = deps;
+  const readiness = deps.readiness ?? (async () => undefined);
   const router = new Router();
 
   router.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+
+  router.get('/ready', async (ctx) => {
+    const problem = await readiness();
+    if (problem === undefined) {
+      ctx.body = { status: 'ok' };
+      return;
+    }
+    logger.warn({ event: 'not_ready', reason: problem }, 'not ready');
+    ctx.status = 503;
+    ctx.set('retry-after', '1');
+    ctx.body = { status: 503, error: 'not ready' };
   });
 
   router.get('/preview', concurrencyLimit({ max: config.maxConcurrency }), async (ctx) => {

@@ -1,4 +1,4 @@
-import { ConfigError, envBindAddress, envHostList, envInteger, envList, envLogLevel, type Env } from '@natter/service-kit';
+import { ConfigError, envBindAddress, envHostList, envInteger, envList, envLogLevel, envOptionalString, type Env } from '@natter/service-kit';
 
 /** The limits the previewer runs with; deliberately nothing else (the test seams are not configurable). */
 export interface PreviewLimits {
@@ -15,10 +15,19 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   readonly logLevel: string;
   readonly maxConcurrency: number;
+  /** A name `/ready` resolves (the resolver must answer for the pod to take previews); none: `/ready` checks the process only. */
+  readonly readinessDnsName: string | undefined;
   readonly preview: PreviewLimits;
 }
 
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens, at most 253 characters. */
+const DNS_NAME = /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
+function dnsName(env: Env, name: string): string | undefined {
+  const value = envOptionalString(env, name);
+  if (value !== undefined && !DNS_NAME.test(value)) throw new ConfigError(name, `must be a DNS name (e.g. my-service.my-namespace.svc.cluster.local), got "${value}"`);
+  return value;
+}
 
 function ports(env: Env, name: string): readonly number[] {
   return envList(env, name, { default: ['80', '443'] }).map((entry) => {
@@ -39,6 +48,7 @@ export function parseConfig(env: Env): Config {
     allowedHosts: Object.freeze([...envHostList(env, 'ALLOWED_HOSTS')]),
     logLevel: envLogLevel(env),
     maxConcurrency: envInteger(env, 'PREVIEW_MAX_CONCURRENCY', { default: 64, min: 1, max: 10_000 }),
+    readinessDnsName: dnsName(env, 'READINESS_DNS_NAME'),
     preview: Object.freeze({
       timeoutMs: envInteger(env, 'PREVIEW_TIMEOUT_MS', { default: 3000, min: 100, max: 60_000 }),
       maxBytes: envInteger(env, 'PREVIEW_MAX_BYTES', { default: 512 * 1024, min: 1024, max: 16 * 1024 * 1024 }),

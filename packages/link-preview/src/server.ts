@@ -1,6 +1,7 @@
 import { ConfigError, createLogger } from '@natter/service-kit';
 import { parseConfig, type Config } from './config.js';
-import { createLinkPreviewer } from './preview/index.js';
+import { createLinkPreviewer, systemHostLookup } from './preview/index.js';
+import { dnsReadiness } from './readiness.js';
 import { startService } from './service.js';
 
 function configFromEnvironment(): Config {
@@ -18,4 +19,5 @@ const logger = createLogger({ name: 'link-preview', level: config.logLevel });
 // Production wiring: the previewer gets the parsed limits and nothing else — no lookup override,
 // no fixture allowance.
 const previewer = createLinkPreviewer({ ...config.preview, logger });
-await startService(config, { previewer, logger });
+const readiness = dnsReadiness({ host: config.readinessDnsName, lookup: systemHostLookup });
+await startService(config, { previewer, logger, readiness });

@@ -12,6 +12,7 @@ describe('parseConfig', () => {
       allowedHosts: ['natter-link-preview-service:4567'],
       logLevel: 'info',
       maxConcurrency: 64,
+      readinessDnsName: undefined,
       preview: { timeoutMs: 3000, maxBytes: 524_288, maxRedirects: 10, allowedPorts: [80, 443] },
     });
   });
@@ -27,6 +28,7 @@ describe('parseConfig', () => {
       PREVIEW_MAX_REDIRECTS: '3',
       PREVIEW_ALLOWED_PORTS: '443',
       PREVIEW_MAX_CONCURRENCY: '8',
+      READINESS_DNS_NAME: 'natter-link-preview-service.natter-api.svc.cluster.local',
     });
     expect(config).toEqual({
       port: 8080,
@@ -34,6 +36,7 @@ describe('parseConfig', () => {
       allowedHosts: ['a.example:8080', 'b.example'],
       logLevel: 'warn',
       maxConcurrency: 8,
+      readinessDnsName: 'natter-link-preview-service.natter-api.svc.cluster.local',
       preview: { timeoutMs: 1500, maxBytes: 65_536, maxRedirects: 3, allowedPorts: [443] },
     });
     expect(Object.isFrozen(config) && Object.isFrozen(config.preview) && Object.isFrozen(config.preview.allowedPorts)).toBe(true);
@@ -53,6 +56,9 @@ describe('parseConfig', () => {
     [{ ...minimal, PREVIEW_ALLOWED_PORTS: '0' }, 'PREVIEW_ALLOWED_PORTS'],
     [{ ...minimal, PREVIEW_ALLOWED_PORTS: 'http' }, 'PREVIEW_ALLOWED_PORTS'],
     [{ ...minimal, PREVIEW_MAX_CONCURRENCY: '0' }, 'PREVIEW_MAX_CONCURRENCY'],
+    [{ ...minimal, READINESS_DNS_NAME: 'http://example.com/' }, 'READINESS_DNS_NAME'],
+    [{ ...minimal, READINESS_DNS_NAME: 'under_score.example' }, 'READINESS_DNS_NAME'],
+    [{ ...minimal, READINESS_DNS_NAME: `${'a'.repeat(64)}.example` }, 'READINESS_DNS_NAME'],
   ])('fails when %o is given, naming %s', (env, variable) => {
     let caught: unknown;
     try {
@@ -73,7 +79,7 @@ describe('parseConfig', () => {
       PREVIEW_LOOKUP: 'fake',
       LOOKUP: 'fake',
     });
-    expect(Object.keys(config).sort()).toEqual(['allowedHosts', 'bindAddress', 'logLevel', 'maxConcurrency', 'port', 'preview']);
+    expect(Object.keys(config).sort()).toEqual(['allowedHosts', 'bindAddress', 'logLevel', 'maxConcurrency', 'port', 'preview', 'readinessDnsName']);
     expect(Object.keys(config.preview).sort()).toEqual(['allowedPorts', 'maxBytes', 'maxRedirects', 'timeoutMs']);
   });
 });

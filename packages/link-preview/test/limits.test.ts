@@ -131,7 +131,10 @@ describe('limits', () => {
         response.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
         response.end(Buffer.from('definitely not gzip data'));
       });
-      expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/`)).toMatchObject({ status: 502 });
+      expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/`)).toMatchObject({
+        status: 502,
+        reason: 'invalid compressed response',
+      });
     });
 
     it('when the encoding is unknown, then 502', async () => {
@@ -195,6 +198,14 @@ describe('limits', () => {
   });
 
   describe('connection reuse', () => {
+    it('when the previewer is closed, then its kept-alive connections are closed too', async () => {
+      harness = await startHarness(html(`${HEAD}<body>short</body>`));
+      await harness.previewer.preview(`${harness.fixture.origin}/`);
+      expect(harness.fixture.closedConnections).toBe(0);
+      harness.previewer.close();
+      await vi.waitFor(() => expect(harness!.fixture.closedConnections).toBe(1));
+    });
+
     it('when a small page is previewed twice, then the kept-alive connection is reused', async () => {
       harness = await startHarness(html(`${HEAD}<body>${'<p>short</p>'.repeat(100)}</body>`));
       await harness.previewer.preview(`${harness.fixture.origin}/a`);

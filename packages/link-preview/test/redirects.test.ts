@@ -103,6 +103,31 @@ describe('redirects', () => {
     });
   });
 
+  it('when a 3xx has an empty Location, then 502 without following it', async () => {
+    harness = await redirectingTo(() => '');
+    expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/go`)).toMatchObject({
+      status: 502,
+      reason: 'redirect without Location',
+    });
+    expect(harness.fixture.requests).toHaveLength(1);
+  });
+
+  it('when the Location is not a URL, then 502 without following it', async () => {
+    harness = await redirectingTo(() => 'http://[::1');
+    expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/go`)).toMatchObject({
+      status: 502,
+      reason: 'invalid redirect Location',
+    });
+    expect(harness.fixture.requests).toHaveLength(1);
+  });
+
+  it('when the URL is longer than 4096 characters, then 400 before anything is resolved or connected', async () => {
+    harness = await redirectingTo(() => '/landing');
+    const error = await previewFailure(harness.previewer, `${harness.fixture.origin}/${'a'.repeat(4100)}`);
+    expect(error).toMatchObject({ status: 400, reason: 'URL too long' });
+    expect(harness.fixture.connections).toBe(0);
+  });
+
   it('when redirects loop, then 502 after the initial request and 10 redirects', async () => {
     harness = await startHarness((_request, response) => redirect(response, '/loop'));
     expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/loop`)).toMatchObject({

@@ -16,7 +16,9 @@ function getJson(service: SpawnedService, path: string, host = HOST): Promise<{ 
   });
 }
 
-describe('process wiring', () => {
+// Each test starts Node with tsx: seconds on a busy machine, so more than the default 5 s, and more
+// than startService's own 20 s wait, which kills a service that never says it is listening.
+describe('process wiring', { timeout: 30_000 }, () => {
   const started: Array<{ close(): Promise<unknown> }> = [];
   afterEach(async () => {
     await Promise.all(started.splice(0).map((resource) => resource.close()));
@@ -59,6 +61,13 @@ describe('process wiring', () => {
       expect((await getJson(service, '/health', 'evil.example')).status).toBe(400);
       expect(await service.stop()).toBe(0);
       expect(service.stdout()).toContain('"msg":"stopped"');
+    });
+
+    it('when READINESS_DNS_NAME is set, then /ready resolves it through the system resolver and /health stays process-only', async () => {
+      // localhost comes from /etc/hosts: the system resolver answers without any network.
+      const service = await running('src/server.ts', [], { PORT: '0', ALLOWED_HOSTS: HOST, READINESS_DNS_NAME: 'localhost' });
+      expect(await getJson(service, '/ready')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await getJson(service, '/health')).toEqual({ status: 200, body: { status: 'ok' } });
     });
 
     it('when BIND_ADDRESS is loopback, then it listens on loopback only', async () => {
@@ -142,7 +151,7 @@ describe('process wiring', () => {
         expect(Object.keys(entry)).not.toContain('url');
         if (entry.host !== undefined) expect([origin, `127.0.0.2:${page.port}`]).toContain(entry.host);
       }
-    }, 30_000);
+    });
 
     it('when proxy variables are set, then they are ignored and the page is fetched directly', async () => {
       const proxy = await fixtureServing('<title>proxied</title>');

@@ -11,7 +11,8 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '@natter/service-kit';
 import { parseConfig } from '../../src/config.js';
-import { createLinkPreviewer } from '../../src/preview/index.js';
+import { createLinkPreviewer, systemHostLookup } from '../../src/preview/index.js';
+import { dnsReadiness } from '../../src/readiness.js';
 import { startService } from '../../src/service.js';
 
 const USAGE = 'usage: serve-with-fixture-allowance.ts --allow-fixture-range <cidr> [--allow-fixture-range <cidr> …]';
@@ -35,4 +36,5 @@ const config = { ...parseConfig(process.env), bindAddress: '127.0.0.1' };
 const logger = createLogger({ name: 'link-preview', level: config.logLevel });
 logger.warn({ allowedFixtureRanges }, 'TEST LAUNCHER: non-public fixture ranges are reachable');
 const previewer = createLinkPreviewer({ ...config.preview, logger, allowedFixtureRanges });
-await startService(config, { previewer, logger });
+const readiness = dnsReadiness({ host: config.readinessDnsName, lookup: systemHostLookup });
+await startService(config, { previewer, logger, readiness });

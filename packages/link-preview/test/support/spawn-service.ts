@@ -52,7 +52,11 @@ export async function runToExit(script: string, args: string[], env: Record<stri
 export async function startService(script: string, args: string[], env: Record<string, string>): Promise<SpawnedService> {
   const { child, out, err } = launch(script, args, env);
   const listening = await new Promise<{ url: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line; stdout: ${out.join('')} stderr: ${err.join('')}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Never leave a service running that no test will stop.
+      child.kill('SIGKILL');
+      reject(new Error(`no listening line; stdout: ${out.join('')} stderr: ${err.join('')}`));
+    }, 20_000);
     const check = (): void => {
       for (const line of out.join('').split('\n')) {
         if (!line.startsWith('{')) continue;
