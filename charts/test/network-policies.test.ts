@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, OUTSIDERS, PROBES, cloudNativePgOperatorOf, clusterModel, edgePodOf, kubernetesApiServerOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, OUTSIDERS, PROBES, cloudNativePgOperatorOf, clusterModel, edgePodOf, kubernetesApiServerOf, manifestsOf, nodePortClientOf, objectStoreOf, variantName } from './natter-cluster.js';
 import { connectivityTable, formatAllowed, podTemplates } from '@natter/kube-check';
 import type { NatterProfile } from '../src/profiles.js';
 
@@ -13,6 +13,15 @@ const DNS = ['kube-system/coredns:53/UDP', 'kube-system/coredns:53/TCP'];
 /** What every pod may send: DNS and the Linkerd control plane (the proxy needs both). */
 function meshBaseline(from: string): string[] {
   return [...DNS, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+}
+
+/** Where the instances send WAL and base backups: the object store's ranges, or public addresses only. */
+function objectStoreFlows(profile: NatterProfile): string[] {
+  const backup = profile.database.cloudNativePg?.backup;
+  if (backup === undefined) return [];
+  const port = backup.endpointUrl === undefined || new URL(backup.endpointUrl).port === '' ? 443 : Number(new URL(backup.endpointUrl).port);
+  const targets = backup.endpointCidrs === undefined ? [OUTSIDERS.publicV4.ip, OUTSIDERS.publicV6.ip] : [objectStoreOf(profile)!.ip];
+  return targets.map((target) => `${target}:${port}/TCP`);
 }
 
 /**
@@ -32,6 +41,7 @@ function databaseFlows(profile: NatterProfile): string[] {
   return [
     ...DNS.map((target) => `natter-api/natter-database -> ${target}`),
     `natter-api/natter-database -> ${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`,
+    ...objectStoreFlows(profile).map((to) => `natter-api/natter-database -> ${to}`),
     // Instance to instance (5432, 8000) is one pod template to itself: the table leaves it out (see below).
     ...instancePorts.map((to) => `${operator.namespace}/${operator.name} -> ${to}`),
     ...clients.map((client) => `${client} -> natter-api/natter-database:5432/TCP`),
@@ -112,10 +122,13 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     const apiServer = kubernetesApiServerOf(profile);
     const expected = apiServer === undefined
       ? [...DNS, ...MESH_CONTROL_PLANE]
-      : [...DNS, `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`];
+      : [...DNS, `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`, ...objectStoreFlows(profile)];
     expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual(expected.sort());
-    // Not the internet, not the metadata service, not the API server on another port.
-    for (const target of [OUTSIDERS.publicV4, OUTSIDERS.metadata, OUTSIDERS.privateA]) expect(evaluator.isAllowed(database, target, { port: 443 })).toBe(false);
+    // Never the metadata service or a private address (the object store rule excepts them), never plain HTTP.
+    for (const target of [OUTSIDERS.metadata, OUTSIDERS.privateA, OUTSIDERS.privateC, OUTSIDERS.loopback]) {
+      for (const port of [80, 443]) expect(evaluator.isAllowed(database, target, { port }), `${target.ip}:${port}`).toBe(false);
+    }
+    expect(evaluator.isAllowed(database, OUTSIDERS.publicV4, { port: 80 })).toBe(false);
   });
 
   it('let CloudNativePG instances replicate to and check each other (5432, 8000), and nothing else between them', () => {

@@ -66,7 +66,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       [
         ...(profile.edge.kind === 'gateway-api' ? [...(profile.edge.gatewayApi.implementation === 'envoy-gateway' ? ['gateway.envoyproxy.io'] : []), 'gateway.networking.k8s.io'] : []),
         'policy.linkerd.io',
-        ...(profile.database.engine === 'cloudnative-pg' ? ['postgresql.cnpg.io'] : []),
+        ...(profile.database.engine === 'cloudnative-pg' ? ['barmancloud.cnpg.io', 'postgresql.cnpg.io'] : []),
       ].sort(),
     );
     expect(validateCustomResources(custom, CRDS.schemas)).toEqual({ errors: [], unknownKinds: [] });
