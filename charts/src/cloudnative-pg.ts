@@ -65,6 +65,11 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
   public readonly address: ServiceAddress;
   /** The operator-managed CA's certificate (`<name>-ca`; the Secret also holds the CA key). */
   public readonly serverCa: SecretFile;
+  /** The `kubernetes.io/basic-auth` Secrets the operator reads role passwords from, by Secret name: the role (`username`) each one logs in as. */
+  public readonly loginSecrets: Readonly<Record<string, string>> = {
+    [SECRETS.databaseOwner.secretName]: DATABASE_OWNER_USER,
+    [SECRETS.databaseApiUser.secretName]: DATABASE_API_USER,
+  };
   public readonly setsApiRolePassword = true;
   public readonly cluster: Cluster;
   public readonly imageCatalog: ImageCatalog;
@@ -129,6 +134,12 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
         imagePullPolicy: profile.images.pullPolicy,
         postgresUid: CNPG_POSTGRES_UID,
         postgresGid: CNPG_POSTGRES_UID,
+        // AppArmor where the profile's nodes have it. A podSecurityContext replaces the operator's
+        // default one, which it fills in only with the UID, GID and seccomp profile: the rest is
+        // restated. (The operator cannot set hostUsers: these pods run without user namespaces.)
+        ...(profile.pods.appArmor
+          ? { podSecurityContext: { appArmorProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, fsGroup: CNPG_POSTGRES_UID } }
+          : {}),
         enableSuperuserAccess: false,
         // Every pod the operator makes (instances and their Jobs) stays out of the mesh: CloudNativePG
         // pods injected by Linkerd may never become ready, and a meshed Job never completes.

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import type { ImagePullPolicy } from 'cdk8s-plus-27';
+import type { ContainerLimitRange, NamespaceResourceQuota } from '@natter/constructs';
 import type { NatterProfile } from './profiles.js';
 import { DATABASE_IMAGE_FIELD, millicores, type ResourceSettings } from './settings.js';
 
@@ -24,6 +25,34 @@ export function resourceProps(resources: ResourceSettings): { cpuRequest: Cpu; c
     ...(resources.cpuLimit === undefined ? {} : { cpuLimit: Cpu.millis(millicores(resources.cpuLimit)) }),
     memoryRequest: size(resources.memoryRequest),
     memoryLimit: size(resources.memoryLimit),
+  };
+}
+
+/**
+ * The namespace's ResourceQuota and LimitRange from `namespaceBudget`. NodePort Services are capped
+ * at the one the profile declares (0 without `api.nodePort`) and LoadBalancers at 0, so nobody with
+ * write access to the namespace can open another way in.
+ */
+export function namespaceBudgetProps(profile: NatterProfile): { resourceQuota: NamespaceResourceQuota; limitRange: ContainerLimitRange } {
+  const budget = profile.namespaceBudget;
+  return {
+    resourceQuota: {
+      requestsCpu: Cpu.millis(millicores(budget.requestsCpu)),
+      requestsMemory: size(budget.requestsMemory),
+      limitsMemory: size(budget.limitsMemory),
+      pods: budget.pods,
+      persistentVolumeClaims: budget.persistentVolumeClaims,
+      requestsStorage: size(budget.requestsStorage),
+      nodePortServices: profile.api.nodePort === undefined ? 0 : 1,
+      loadBalancerServices: 0,
+    },
+    limitRange: {
+      defaultCpuRequest: Cpu.millis(millicores(budget.containerDefaults.cpuRequest)),
+      defaultMemoryRequest: size(budget.containerDefaults.memoryRequest),
+      defaultMemoryLimit: size(budget.containerDefaults.memoryLimit),
+      maxMemory: size(budget.maxContainerMemory),
+      maxClaimStorage: size(budget.maxClaimStorage),
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
-import { POD_APPARMOR_PROFILE } from './node-support.js';
+import { nodeSupportProps } from './node-support.js';
 import type { NatterProfile } from './profiles.js';
 import { databaseImage, pullPolicy, resourceProps, size } from './construct-props.js';
 import type { ServiceAddress } from './service-address.js';
@@ -105,7 +105,7 @@ export class Database extends Construct implements DatabaseEndpoint {
       // recovering server is taken out of rotation long before it is restarted.
       livenessProbe: HealthProbe.exec(isReady(SOCKET_DIRECTORY), { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
-      appArmorProfile: POD_APPARMOR_PROFILE,
+      ...nodeSupportProps(profile),
     });
     this.workload.addEnv('POSTGRES_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseSuperuser.secretName, SECRETS.databaseSuperuser.key));
     this.workload.addEnv('NATTER_OWNER_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key));
@@ -119,9 +119,10 @@ export interface MigrationProps {
 }
 
 /**
- * The only client that holds the owner's password: creates/updates the schema and the
- * least-privilege `natter_api_user`'s grants (and its password from the second Secret, where the
- * database does not set it itself), then exits.
+ * Creates/updates the schema and the least-privilege `natter_api_user`'s grants (and its password
+ * from the second Secret, where the database does not set it itself), then exits. The only client
+ * that holds the owner's password; with the `statefulset` engine the database pod holds it too, to
+ * initialise its data directory.
  */
 export class Migration extends Construct {
   public readonly workload: HardenedJob;
@@ -143,7 +144,7 @@ export class Migration extends Construct {
       secretFiles: [SECRETS.databaseOwner],
       secretsDirectory: SECRETS_DIRECTORY,
       podAnnotations: { ...MESH_POD_ANNOTATIONS, ...NATIVE_SIDECAR_ANNOTATION },
-      appArmorProfile: POD_APPARMOR_PROFILE,
+      ...nodeSupportProps(profile),
       // With plain `kubectl apply` the Job starts with the database; the exponential back-off
       // (10 s … 160 s, 310 s in all) covers its first start and leaves the attempts 290 s of the
       // 600 s activeDeadlineSeconds (6 retries would wait 630 s: HardenedJob rejects that).

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import {
+  DnsResolver,
   HardenedDeployment,
   HardenedNamespace,
   LockedDownPolicy,
@@ -15,10 +16,11 @@ import { Database, Migration } from './database.js';
 import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
 import { keepDataOnSync } from './data-retention.js';
 import { NatterEdge } from './edge.js';
+import { MaterializedSecrets, mountedSecrets } from './external-secrets.js';
 import { MESH_POD_ANNOTATIONS } from './mesh.js';
-import { POD_APPARMOR_PROFILE } from './node-support.js';
-import { type MeshMode, type NatterProfile, validateProfile } from './profiles.js';
-import { pullPolicy, resourceProps } from './construct-props.js';
+import { nodeSupportProps } from './node-support.js';
+import { type MeshMode, type NatterProfile, profileFileName, validateProfile } from './profiles.js';
+import { namespaceBudgetProps, pullPolicy, resourceProps } from './construct-props.js';
 import { rateLimitEnv, trustEdge } from './client-address.js';
 import { ServiceAddress } from './service-address.js';
 import { SyncWave, assignSyncWave, markAsSyncHook } from './sync-waves.js';
@@ -58,6 +60,9 @@ export class NatterChart extends Chart {
     const namespace = new HardenedNamespace(this, 'Namespace', {
       name: NAMESPACE,
       ...podSecurityFor(profile.meshMode),
+      // The policy of the oldest Kubernetes the profile runs on (also `npm run check`'s target).
+      podSecurityVersion: `v${profile.kubernetesVersion}`,
+      ...namespaceBudgetProps(profile),
       annotations: {
         'linkerd.io/inject': 'enabled',
         // Any meshed port without a Server (below) refuses connections; kubelet probes stay authorized.
@@ -66,9 +71,11 @@ export class NatterChart extends Chart {
       },
     });
     // Rendered right after the namespace, so kubectl applies default-deny before any pod exists.
-    const policies = new LockedDownPolicy(this, 'NetworkPolicies');
+    const policies = new LockedDownPolicy(this, 'NetworkPolicies', { dnsResolvers: dnsResolversOf(profile) });
     // Linkerd Servers and AuthorizationPolicies, filled in below, rendered before any workload too.
     const authorization = new Construct(this, 'MeshAuthorization');
+    // The Secrets the pods mount (prod: ExternalSecrets), filled in once the workloads are complete.
+    const secrets = new Construct(this, 'Secrets');
 
     const addresses = {
       api: new ServiceAddress(SERVICE_NAMES.api, NAMESPACE, SERVICE_PORT),
@@ -92,7 +99,14 @@ export class NatterChart extends Chart {
     lockDownNetwork(policies, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
     authorizeMesh(authorization, profile, edge.dataPlane, { database, migration: migration.workload, api: api.workload, linkPreview: linkPreview.workload });
 
+    const externalSecrets = profile.secrets.externalSecrets;
+    if (externalSecrets !== undefined) {
+      const operated = database instanceof CloudNativePgCluster ? { issuedInCluster: [database.serverCa.secretName], basicAuth: database.loginSecrets } : {};
+      new MaterializedSecrets(secrets, 'ExternalSecrets', { secrets: mountedSecrets(this), settings: externalSecrets, source: profileFileName(profile.name), ...operated });
+    }
+
     assignSyncWave(namespace, SyncWave.NAMESPACE);
+    assignSyncWave(secrets, SyncWave.GUARDRAILS);
     assignSyncWave(database, SyncWave.DATABASE);
     assignSyncWave(policies, SyncWave.GUARDRAILS);
     assignSyncWave(authorization, SyncWave.GUARDRAILS);
@@ -184,8 +198,18 @@ function meshedHttpServer(profile: NatterProfile, address: ServiceAddress, readi
     readinessProbe: HealthProbe.httpGet(readinessPath, { hostHeader: address.probeHost, periodSeconds: 5 }),
     livenessProbe: HealthProbe.httpGet('/health', { hostHeader: address.probeHost, periodSeconds: 20 }),
     podAnnotations: MESH_POD_ANNOTATIONS,
-    appArmorProfile: POD_APPARMOR_PROFILE,
+    ...nodeSupportProps(profile),
   } as const;
+}
+
+/**
+ * The DNS servers pods may query: the kube-dns pods, and with NodeLocal DNSCache also its
+ * link-local address on every node (kube-dns stays: the cache forwards misses there and, in
+ * iptables mode, answers on the kube-dns Service address too).
+ */
+function dnsResolversOf(profile: NatterProfile): DnsResolver[] {
+  const cache = profile.dns.nodeLocalCache;
+  return cache === undefined ? [DnsResolver.kubeDns()] : [DnsResolver.nodeLocalCache(cache), DnsResolver.kubeDns()];
 }
 
 /** The API answers to its in-cluster names and the public host (with the node port in dev). */

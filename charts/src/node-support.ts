@@ -1,11 +1,23 @@
 import { AppArmorProfile } from '@natter/constructs';
+import type { NatterProfile } from './profiles.js';
 
 /**
- * AppArmor profile of every Natter pod. The constructs default to `RuntimeDefault`, which the
- * kubelet enforces fail-closed: on a node without AppArmor (minikube's VM and Docker Desktop
- * drivers, kind, SELinux distributions such as Amazon Linux 2023 or RHEL) it refuses the pod, and
- * API servers before Kubernetes 1.30 reject the field. Until a profile says its nodes have AppArmor
- * and run Kubernetes >= 1.30, the chart leaves the field out; the container runtime still applies its
- * default AppArmor profile on every node that has AppArmor.
+ * The pod hardening that depends on what the nodes and the API server support, from the profile's
+ * `pods` settings (defaults follow `kubernetesVersion`, charts/src/settings.ts):
+ *
+ * - `appArmorProfile: RuntimeDefault` (Kubernetes >= 1.30; cdk8s-plus-27's types lack the field,
+ *   the constructs add it with a JSON patch after serialization). The kubelet enforces it fail-closed:
+ *   on a node without AppArmor (minikube's VM and Docker Desktop drivers, kind, SELinux distributions
+ *   such as Amazon Linux 2023 or RHEL) it refuses the pod, so a profile for such nodes sets
+ *   `pods.appArmor: false`; the runtime still applies its default profile wherever AppArmor exists.
+ * - `hostUsers: false` (user namespaces; on by default from Kubernetes 1.33): the pod's UIDs map to
+ *   unprivileged IDs on the node. Needs containerd >= 2.0 or CRI-O >= 1.25, and Linux >= 6.3 with
+ *   idmapped-mount support on every volume's filesystem (the database's claim included); a profile
+ *   for other nodes sets `pods.userNamespaces: false`.
  */
-export const POD_APPARMOR_PROFILE = AppArmorProfile.notSpecified();
+export function nodeSupportProps(profile: NatterProfile): { appArmorProfile: AppArmorProfile; userNamespace: boolean } {
+  return {
+    appArmorProfile: profile.pods.appArmor ? AppArmorProfile.runtimeDefault() : AppArmorProfile.notSpecified(),
+    userNamespace: profile.pods.userNamespaces,
+  };
+}

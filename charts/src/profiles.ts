@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type ResolvedImages, resolveImages } from './image-lock.js';
-import { DEVELOPMENT_REVISION, type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
+import { APPARMOR_MINOR, DEVELOPMENT_REVISION, kubernetesMinor, USER_NAMESPACES_MINOR, type NatterSettings, type NatterSettingsInput, settingsSchema } from './settings.js';
 
 export { MESH_MODES, type MeshMode } from './settings.js';
 
@@ -11,10 +11,12 @@ export { MESH_MODES, type MeshMode } from './settings.js';
  * One environment: a name and its settings with every default filled in. Its source is the file
  * `natter.<name>.yaml` next to `cdk8s.yaml`; adding that file adds the profile.
  */
-export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images' | 'gitOps'> {
+export interface NatterProfile extends Omit<NatterSettings, 'outputDirectory' | 'images' | 'gitOps' | 'pods'> {
   readonly name: string;
   /** The Argo CD settings with the revision filled in (main for a development profile that names none). */
   readonly gitOps: NatterSettings['gitOps'] & { readonly targetRevision: string };
+  /** Pod hardening with the defaults of the profile's kubernetesVersion filled in. */
+  readonly pods: { readonly appArmor: boolean; readonly userNamespaces: boolean };
   /** Every image filled in: from images.lock.json when `images.requireReleased`. */
   readonly images: ResolvedImages;
   /** Directory (relative to the output root) the profile's YAML is written to. */
@@ -50,7 +52,8 @@ export function profileFromSettings(name: string, input: unknown, source = `prof
     const problems = result.error.issues.map((issue) => `  ${describeIssue(issue)}`);
     throw new SettingsError(`${source}: ${problems.length === 1 ? 'invalid setting' : `${problems.length} invalid settings`}\n${problems.join('\n')}`);
   }
-  const { outputDirectory, images, gitOps, ...settings } = result.data;
+  const { outputDirectory, images, gitOps, pods, ...settings } = result.data;
+  const minor = kubernetesMinor(settings.kubernetesVersion);
   let resolved: ResolvedImages;
   try {
     resolved = resolveImages(images, source);
@@ -62,6 +65,7 @@ export function profileFromSettings(name: string, input: unknown, source = `prof
     outputDirectory: outputDirectory ?? name,
     images: resolved,
     gitOps: { ...gitOps, targetRevision: gitOps.targetRevision ?? DEVELOPMENT_REVISION },
+    pods: { appArmor: pods.appArmor ?? minor >= APPARMOR_MINOR, userNamespaces: pods.userNamespaces ?? minor >= USER_NAMESPACES_MINOR },
     ...settings,
   };
 }

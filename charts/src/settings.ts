@@ -40,6 +40,21 @@ export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
 export { EDGE_KINDS } from './edge-settings.js';
 
+/** External Secrets Operator store kinds an ExternalSecret can read from. */
+export const SECRET_STORE_KINDS = ['ClusterSecretStore', 'SecretStore'] as const;
+
+/** Native sidecars (the migration Job's proxy) are on by default from Kubernetes 1.29. */
+export const MIN_KUBERNETES_MINOR = 29;
+/** securityContext.appArmorProfile is a field from Kubernetes 1.30. */
+export const APPARMOR_MINOR = 30;
+/** User namespaces (hostUsers: false) are on by default from Kubernetes 1.33. */
+export const USER_NAMESPACES_MINOR = 33;
+
+/** `1.33` → 33. */
+export function kubernetesMinor(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
 /**
  * What runs PostgreSQL (charts/README.md, "The database"):
  * - `cloudnative-pg` (default): a CloudNativePG `Cluster` (operator v1.30): replicated instances
@@ -211,6 +226,58 @@ export const settingsSchema = z
       .refine((value) => value !== 'argocd', "must not be 'argocd' (the Argo CD Applications live there)")
       .optional()
       .describe("Where under dist/ the profile's YAML goes; '.' is dist/ itself (what `kubectl apply -f dist/` deploys). Default: the profile's name."),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d+$/, 'must be a Kubernetes minor version such as 1.33')
+      .refine((value) => kubernetesMinor(value) >= MIN_KUBERNETES_MINOR, `must be 1.${MIN_KUBERNETES_MINOR} or later: the migration Job's proxy runs as a native sidecar`)
+      .default('1.33')
+      .describe("The oldest Kubernetes minor the profile's clusters run: pins Pod Security Admission's policy version (and so `npm run check`'s target) and gates the fields below."),
+    pods: z
+      .strictObject({
+        appArmor: z
+          .boolean()
+          .optional()
+          .describe("securityContext.appArmorProfile: RuntimeDefault on every pod (Kubernetes >= 1.30; the kubelet then refuses pods on nodes without AppArmor). Default: on from 1.30."),
+        userNamespaces: z
+          .boolean()
+          .optional()
+          .describe('hostUsers: false on every pod (Kubernetes >= 1.33 or the UserNamespacesSupport gate, containerd >= 2.0 or CRI-O >= 1.25, Linux >= 6.3 with idmapped mounts on the volume\'s filesystem). Default: on from 1.33.'),
+      })
+      .prefault({})
+      .describe('Pod-level hardening that depends on the nodes (see kubernetesVersion).'),
+    namespaceBudget: z
+      .strictObject({
+        requestsCpu: z.string().regex(MILLICORES, 'must be millicores such as 4000m').default('4000m').describe('ResourceQuota: CPU requests of all pods together.'),
+        requestsMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 8Gi').default('8Gi').describe('ResourceQuota: memory requests of all pods together.'),
+        limitsMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 16Gi').default('16Gi').describe('ResourceQuota: memory limits of all pods together.'),
+        pods: z.int().min(1).default(30).describe('ResourceQuota: pods at once (rollouts add a surge pod per Deployment).'),
+        persistentVolumeClaims: z.int().min(1).default(4).describe('ResourceQuota: PersistentVolumeClaims.'),
+        requestsStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 100Gi').default('100Gi').describe('ResourceQuota: storage of all claims together.'),
+        containerDefaults: z
+          .strictObject({
+            cpuRequest: z.string().regex(MILLICORES, 'must be millicores such as 50m').default('50m').describe('CPU request of a container that declares none.'),
+            memoryRequest: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 64Mi').default('64Mi').describe('Memory request of a container that declares none.'),
+            memoryLimit: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 256Mi').default('256Mi').describe('Memory limit of a container that declares none.'),
+          })
+          .prefault({})
+          .describe("LimitRange defaults for containers that declare no resources: Linkerd's injected proxy and init containers (the quota would otherwise refuse their pods)."),
+        maxContainerMemory: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 4Gi').default('4Gi').describe('LimitRange: the largest memory limit one container may have.'),
+        maxClaimStorage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 50Gi').default('50Gi').describe('LimitRange: the largest PersistentVolumeClaim.'),
+      })
+      .prefault({})
+      .describe('ResourceQuota and LimitRange of the namespace: a ceiling one runaway or compromised workload cannot push the cluster past. NodePort Services are capped at what the profile declares, LoadBalancers at 0.'),
+    dns: z
+      .strictObject({
+        nodeLocalCache: z
+          .strictObject({
+            address: z.ipv4().default('169.254.20.10').describe("The link-local address node-local-dns listens on (its `-localip`)."),
+            port: z.int().min(1).max(65535).default(53).describe('Its port.'),
+          })
+          .optional()
+          .describe('The cluster runs NodeLocal DNSCache: pods may also query it (UDP and TCP). Unset: only the kube-dns pods.'),
+      })
+      .prefault({})
+      .describe('Where pods resolve names (NetworkPolicy DNS egress).'),
     meshMode: z.enum(MESH_MODES).default('linkerd-cni').describe('linkerd-cni (namespace enforces restricted) or linkerd-init (needs privileged); see charts/README.md.'),
     logLevel: z.enum(LOG_LEVELS).default('info').describe('LOG_LEVEL of the API, link-preview and the migration.'),
     images: z
@@ -270,6 +337,32 @@ export const settingsSchema = z
       .prefault({})
       .describe('The migration Job.'),
     edge: edgeSettings,
+    secrets: z
+      .strictObject({
+        externalSecrets: z
+          .strictObject({
+            storeKind: z.enum(SECRET_STORE_KINDS).default('ClusterSecretStore').describe('Kind of the External Secrets Operator store the values come from.'),
+            storeName: dnsName.describe('Name of that store (created by whoever runs the secret manager; a SecretStore lives in natter-api).'),
+            refreshInterval: z
+              .string()
+              .regex(/^[1-9]\d*(s|m|h)$/, 'must be a duration such as 1h, 15m or 30s')
+              .default('1h')
+              .describe('How often the operator re-reads the store: the longest a rotated value takes to reach the Secret.'),
+            remoteKeys: z
+              .record(
+                z.string().regex(DNS_NAME, 'must be a Secret name such as natter-api-hmac-key'),
+                z.strictObject({
+                  key: z.string().min(1).describe('The entry in the store.'),
+                  property: z.string().min(1).optional().describe('The field inside that entry, for stores whose entries hold several (Vault KV, JSON values). Default: the whole entry.'),
+                }),
+              )
+              .describe('Where each Secret the pods mount comes from, by Secret name: exactly the Secrets the chart mounts, no more, no fewer.'),
+          })
+          .optional()
+          .describe('Materialize every Secret the pods mount with External Secrets Operator ExternalSecrets (external-secrets.io/v1). Unset: the Secrets are created by hand (README, minikube step 5).'),
+      })
+      .prefault({})
+      .describe('Where the Secrets the pods mount come from; their values never appear in dist/.'),
     gitOps: z
       .strictObject({
         repoURL: z
@@ -292,6 +385,12 @@ export const settingsSchema = z
       .describe('Argo CD: the Application and its AppProject (charts/src/argocd.ts).'),
   })
   .superRefine((settings, context) => {
+    const minor = kubernetesMinor(settings.kubernetesVersion);
+    for (const [field, since] of [['appArmor', APPARMOR_MINOR], ['userNamespaces', USER_NAMESPACES_MINOR]] as const) {
+      if (settings.pods[field] === true && minor < since) {
+        context.addIssue({ code: 'custom', path: ['pods', field], input: true, message: `needs kubernetesVersion 1.${since} or later (it is ${settings.kubernetesVersion}): an older API server drops the field` });
+      }
+    }
     if (settings.images.requireReleased && !RELEASE_REVISION.test(settings.gitOps.targetRevision ?? '')) {
       context.addIssue({
         code: 'custom',

@@ -115,9 +115,9 @@ describe('Argo CD across profiles', () => {
 
   it('derives the whitelist from the chart: a new kind is admitted by the same synthesis, a cluster-scoped one stops it', () => {
     const objects = manifestsOf(PROFILES[0]!) as unknown as Record<string, unknown>[];
-    const withQuota = [...objects, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: NAMESPACE } }];
-    expect(resourceKinds(withQuota).namespaced).toContainEqual({ group: '', kind: 'ResourceQuota' });
-    expect(resourceKinds(objects).namespaced).not.toContainEqual({ group: '', kind: 'ResourceQuota' });
+    const withRole = [...objects, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: NAMESPACE } }];
+    expect(resourceKinds(withRole).namespaced).toContainEqual({ group: 'rbac.authorization.k8s.io', kind: 'Role' });
+    expect(resourceKinds(objects).namespaced).not.toContainEqual({ group: 'rbac.authorization.k8s.io', kind: 'Role' });
     expect(() => resourceKinds([...objects, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'natter' } }])).toThrow(
       /rbac\.authorization\.k8s\.io\/v1 ClusterRole natter is cluster-scoped: the AppProject admits only the Namespace natter-api/,
     );

@@ -32,8 +32,13 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   });
 
   it('names a cert-manager issuer only when the profile has one, with the annotation of its kind', () => {
-    const [object] = edgesOf(objects);
-    expect(Object.keys(object!.metadata?.annotations ?? {}).filter((key) => key.startsWith('cert-manager.io/'))).toEqual([]);
+    const certManagerAnnotations = (edgeObject: Manifest) => Object.entries(edgeObject.metadata?.annotations ?? {}).filter(([key]) => key.startsWith('cert-manager.io/'));
+    const issuer = profile.edge.tlsIssuer;
+    expect(certManagerAnnotations(edgesOf(objects)[0]!)).toEqual(
+      issuer === undefined ? [] : [[issuer.kind === 'ClusterIssuer' ? 'cert-manager.io/cluster-issuer' : 'cert-manager.io/issuer', issuer.name]],
+    );
+    const { tlsIssuer: _, ...withoutIssuer } = profile.edge;
+    expect(certManagerAnnotations(edgesOf(synthesizeProfile({ ...profile, edge: withoutIssuer }).objects as unknown as Manifest[])[0]!)).toEqual([]);
     for (const [kind, key] of [['ClusterIssuer', 'cert-manager.io/cluster-issuer'], ['Issuer', 'cert-manager.io/issuer']] as const) {
       const issued = synthesizeProfile({ ...profile, edge: { ...profile.edge, tlsIssuer: { kind, name: 'letsencrypt' } } }).objects as unknown as Manifest[];
       const [issuedEdge] = edgesOf(issued);

@@ -13,6 +13,9 @@ const run = promisify(execFile);
 const EXTRA_PROFILE = 'qa-extra';
 const EXTRA_SETTINGS = `
 outputDirectory: qa
+kubernetesVersion: '1.31'
+dns:
+  nodeLocalCache: {}
 meshMode: linkerd-init
 logLevel: warn
 images:
@@ -67,7 +70,7 @@ gitOps:
 `;
 
 /** The files whose suites run once per profile: each must pick up a profile it has never seen. */
-const PER_PROFILE_SUITES = ['argocd.test.ts', 'data-retention.test.ts', 'wiring.test.ts', 'cloudnative-pg.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts', 'edge.test.ts'];
+const PER_PROFILE_SUITES = ['argocd.test.ts', 'data-retention.test.ts', 'external-secrets.test.ts', 'node-support.test.ts', 'namespace-budget.test.ts', 'wiring.test.ts', 'cloudnative-pg.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts', 'edge.test.ts'];
 
 interface JsonReport {
   readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly fullName: string; readonly status: string }[] }[];

@@ -145,6 +145,8 @@ export const OUTSIDERS = {
   privateA: ip('10.0.0.5'),
   privateC: ip('192.168.1.1'),
   metadata: ip('169.254.169.254'),
+  /** NodeLocal DNSCache's default link-local address: reachable only when the profile says the cluster runs it. */
+  nodeLocalDns: ip('169.254.20.10'),
   cgnat: ip('100.64.0.1'),
   loopback: ip('127.0.0.1'),
   ula: ip('fd00::1'),
@@ -163,13 +165,15 @@ export function clusterModel(objects: readonly Manifest[], profile: NatterProfil
   const edge = edgePodOf(profile);
   const otherGateway = otherGatewayProxyOf(profile);
   const nodePortClient = nodePortClientOf(profile);
+  const cache = profile.dns.nodeLocalCache;
+  const nodeLocalDns = cache === undefined || cache.address === OUTSIDERS.nodeLocalDns.ip ? [] : [ip(cache.address)];
   const operator = cloudNativePgOperatorOf(profile);
   const apiServer = kubernetesApiServerOf(profile);
   const namespaces = [...namespacesOf(objects), ...[...new Set([edge.namespace, otherGateway.namespace, 'kube-system', 'linkerd', 'other', ...(operator ? [operator.namespace] : [])])].map((name) => ({ name }))];
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, edge, otherGateway, ...[nodePortClient, operator, apiServer, objectStoreOf(profile)].filter((endpoint) => endpoint !== undefined), ...Object.values(OUTSIDERS)],
+    everything: [...ours, edge, otherGateway, ...[nodePortClient, operator, apiServer, objectStoreOf(profile)].filter((endpoint) => endpoint !== undefined), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
   };
 }
 

@@ -10,9 +10,11 @@ const MESH_CONTROL_PLANE = [
 ];
 const DNS = ['kube-system/coredns:53/UDP', 'kube-system/coredns:53/TCP'];
 
-/** What every pod may send: DNS and the Linkerd control plane (the proxy needs both). */
-function meshBaseline(from: string): string[] {
-  return [...DNS, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+/** What every pod may send: DNS (and NodeLocal DNSCache when the profile has it) and the Linkerd control plane (the proxy needs both). */
+function meshBaseline(from: string, profile: NatterProfile): string[] {
+  const cache = profile.dns.nodeLocalCache;
+  const nodeLocal = cache === undefined || cache.port !== 53 ? [] : [`${cache.address}:53/UDP`, `${cache.address}:53/TCP`];
+  return [...DNS, ...nodeLocal, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
 }
 
 /** Where the instances send WAL and base backups: the object store's ranges, or public addresses only. */
@@ -33,7 +35,7 @@ function objectStoreFlows(profile: NatterProfile): string[] {
 function databaseFlows(profile: NatterProfile): string[] {
   const clients = ['natter-api/natter-api', 'natter-api/natter-database-migration'];
   if (profile.database.engine === 'statefulset') {
-    return [...meshBaseline('natter-database'), ...clients.flatMap((client) => ['5432', '4143'].map((port) => `${client} -> natter-api/natter-database:${port}/TCP`))];
+    return [...meshBaseline('natter-database', profile), ...clients.flatMap((client) => ['5432', '4143'].map((port) => `${client} -> natter-api/natter-database:${port}/TCP`))];
   }
   const operator = cloudNativePgOperatorOf(profile)!;
   const apiServer = kubernetesApiServerOf(profile)!;
@@ -54,14 +56,14 @@ function expectedFlows(profile: NatterProfile): string[] {
   const nodePortClient = nodePortClientOf(profile);
   return [
     ...databaseFlows(profile),
-    ...meshBaseline('natter-database-migration'),
+    ...meshBaseline('natter-database-migration', profile),
     'natter-api/natter-link-preview -> 93.184.216.34:80/TCP',
     'natter-api/natter-link-preview -> 93.184.216.34:443/TCP',
     'natter-api/natter-link-preview -> 2606:2800:220:1:248:1893:25c8:1946:80/TCP',
     'natter-api/natter-link-preview -> 2606:2800:220:1:248:1893:25c8:1946:443/TCP',
-    ...meshBaseline('natter-link-preview'),
+    ...meshBaseline('natter-link-preview', profile),
     ...['natter-link-preview:4143/TCP', 'natter-link-preview:4567/TCP'].map((to) => `natter-api/natter-api -> natter-api/${to}`),
-    ...meshBaseline('natter-api'),
+    ...meshBaseline('natter-api', profile),
     // The edge's proxies (ingress controller or gateway), and no other gateway's: the only way in.
     `${edge.namespace}/${edge.name} -> natter-api/natter-api:4143/TCP`,
     `${edge.namespace}/${edge.name} -> natter-api/natter-api:4567/TCP`,

@@ -28,7 +28,7 @@ const GLOBAL = { perSecond: 6, burst: 6 };
 const PER_ADDRESS = { perSecond: 3, burst: 3 };
 const CLIENTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const WINDOW_MS = 2500;
-const IN_FLIGHT_PER_CLIENT = 2;
+const IN_FLIGHT_PER_CLIENT = 3;
 
 const base = PROFILES.at(-1)!;
 const profile: NatterProfile = {
@@ -103,8 +103,9 @@ describe(`${REPLICAS} replicas with the chart's per-replica shares`, () => {
       expect(count, `${client} admitted ${count} in ${seconds.toFixed(2)} s`).toBeLessThanOrEqual(Math.floor(PER_ADDRESS.perSecond * seconds + PER_ADDRESS.burst));
       expect(count, client).toBeGreaterThan(0);
     }
-    // The load exceeded what instances each given the whole rate would have let through, so the
-    // bounds above are what the split enforces, not what the load happened to stay under.
-    expect(total + rejected, `sent ${total + rejected}`).toBeGreaterThan(REPLICAS * (GLOBAL.perSecond * seconds + GLOBAL.burst));
+    // The load exceeded the service-wide limit, so the bounds above are what the split enforced
+    // (instances each given the whole rate let through about REPLICAS times as much: the bounds fail).
+    expect(rejected, 'some requests were refused').toBeGreaterThan(0);
+    expect(total + rejected, `sent ${total + rejected}`).toBeGreaterThan(GLOBAL.perSecond * seconds + GLOBAL.burst);
   }, 60_000);
 });

@@ -130,7 +130,7 @@ edge:
       "  database.cloudNativePg.kubernetesApiServer.cidrs[0]: must be a CIDR range such as 192.168.49.0/24 or fd00::/8, got 'api-server'",
       '  database.cloudNativePg.backup: is required (object)',
     ]);
-    expect(failure(`database:\n  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}, backup: {destinationPath: s3://b/p}, instances: 3, synchronousStandbys: 3}\n`, PINNED_IMAGES)).toMatch(
+    expect(failure(`database:\n  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}, backup: {destinationPath: s3://backups/p}, instances: 3, synchronousStandbys: 3}\n`, PINNED_IMAGES)).toMatch(
       /database\.cloudNativePg\.synchronousStandbys: must be below instances \(3\): the primary is not its own standby, got 3$/,
     );
     const taggedOperand = `images: {natterApi: a:1, linkPreview: b:1, cloudNativePgPostgres: 'registry.example:5000/pg:17.2-standard-bookworm@sha256:${'c'.repeat(64)}', requireDigest: false, requireReleased: false}\ndatabase:\n${CLUSTER}`;

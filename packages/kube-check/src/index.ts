@@ -17,3 +17,4 @@ export * from './workload-summary.js';
 export * from './checks/finding.js';
 export * from './checks/load.js';
 export * from './checks/run-checks.js';
+export * from './checks/gateway-api-check.js';

@@ -44,12 +44,13 @@ export function createApp(config: Pick<Config, 'allowedHosts' | 'maxConcurrency'
   const app = new Koa();
   app.silent = true;
   app.use(jsonErrors(logger));
-  app.use(hostAllowlist({ hosts: config.allowedHosts }));
+  // Before the Host allowlist: its refusals carry the contract's headers too.
   app.use(async function securityHeaders(ctx, next) {
     ctx.set('cache-control', 'no-store');
     ctx.set('x-content-type-options', 'nosniff');
     await next();
   });
+  app.use(hostAllowlist({ hosts: config.allowedHosts }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

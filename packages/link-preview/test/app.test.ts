@@ -32,6 +32,9 @@ describe('createApp', () => {
           .set('Host', host);
         expect(response.status).toBe(400);
         expect(response.body).toEqual({ status: 400, error: 'invalid Host header' });
+        // The contract's headers are on every response, this refusal included.
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
         expect(previewer.preview).not.toHaveBeenCalled();
       },
     );

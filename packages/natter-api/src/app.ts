@@ -9,7 +9,7 @@ import { createLinkPreviewClient, type LinkPreviewClient } from './link-preview/
 import { auditLog } from './middleware/audit.js';
 import { authenticate } from './middleware/authenticate.js';
 import { prefetchTokens } from './middleware/authorize.js';
-import { clientAddressResolver, MESH_CLIENT_IDENTITY_HEADER } from './middleware/client-address.js';
+import { clientAddress } from './middleware/client-address.js';
 import { cors } from './middleware/cors.js';
 import { errorResponses } from './middleware/error-responses.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -60,7 +60,6 @@ export function createApp(deps: AppDeps): NatterApp {
   const passwordHashing = deps.passwordHashing ?? scryptPasswordHashing();
   const linkPreviews = deps.linkPreviews ?? createLinkPreviewClient({ ...config.linkPreview, baseUrl: config.linkPreview.url, logger, clock });
   const routeDeps = { db, tokens, passwordHashing, linkPreviews, clock, logger };
-  const resolveClient = clientAddressResolver(config.trustedProxies, config.trustedProxyIdentities);
   const audit = auditLog({ db, logger, clock });
   const errors = errorResponses({ logger });
   const hosts = hostAllowlist({ hosts: config.allowedHosts }) as NatterMiddleware;
@@ -80,13 +79,14 @@ export function createApp(deps: AppDeps): NatterApp {
   app.use(securityHeaders());
   // Probes skip rate limiting (a flood must not make the kubelet restart healthy pods) and audit.
   app.use(branch(PROBE_PATHS, [errors, hosts, methodNotAllowed([probes]), probes.routes() as NatterMiddleware]));
+  app.use(clientAddress({ trustedProxies: config.trustedProxies, trustedIdentities: config.trustedProxyIdentities }));
   app.use(audit.trail);
   app.use(errors);
   app.use(
     rateLimit({
       global: config.rateLimit.global,
       perAddress: config.rateLimit.perAddress,
-      clientAddress: (ctx) => resolveClient(ctx.req.socket.remoteAddress, ctx.get('X-Forwarded-For') || undefined, ctx.get(MESH_CLIENT_IDENTITY_HEADER) || undefined),
+      clientAddress: (ctx) => ctx.state.clientAddress!,
       clock,
     }),
   );

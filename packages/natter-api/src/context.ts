@@ -3,6 +3,8 @@ import type { StoredToken } from './db/store.js';
 
 /** What the pipeline learns about a request, stage by stage. */
 export interface NatterState {
+  /** Where the request came from, resolved once before the audit trail starts (rate limits and audit rows use it). */
+  clientAddress?: string;
   /** The authenticated user (Basic or Bearer). */
   user?: string;
   /** Scopes of the Bearer session; undefined for Basic, which carries every scope. */

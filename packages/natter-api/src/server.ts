@@ -5,6 +5,7 @@ import { parseConfig, type Config } from './config.js';
 import { systemClock } from './context.js';
 import type { Database } from './db/database.js';
 import { createPostgresDatabase } from './db/postgres.js';
+import { SECURITY_HEADERS } from './middleware/security-headers.js';
 import { TOKEN_IN_TEXT } from './security/tokens.js';
 import { startTokenPurge } from './token-purge.js';
 
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
     port: config.port,
     host: config.bindAddress,
     logger,
+    // Requests Node's HTTP parser rejects get the contract's error shape and headers too.
+    errorBody: (_status, reason) => ({ error: reason }),
+    errorHeaders: SECURITY_HEADERS,
     onClose: async () => {
       purge.stop();
       await app.settled();

@@ -34,11 +34,11 @@ async function start(env: Record<string, string>): Promise<TestApp> {
   return app;
 }
 
-/** GET /nowhere from `from` (a local address) with these headers; resolves to the status. */
-function get(app: TestApp, from: string, headers: Record<string, string> = {}): Promise<number> {
+/** GET `path` (default /nowhere) from `from` (a local address) with these headers; resolves to the status. */
+function get(app: TestApp, from: string, headers: Record<string, string> = {}, path = '/nowhere'): Promise<number> {
   const { port } = app.server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
-    const outgoing = request({ host: '127.0.0.1', port, localAddress: from, path: '/nowhere', headers: { Host: HOST, Connection: 'close', ...headers } }, (response) => {
+    const outgoing = request({ host: '127.0.0.1', port, localAddress: from, path, headers: { Host: HOST, Connection: 'close', ...headers } }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
@@ -73,6 +73,19 @@ describe('client address behind a trusted proxy', () => {
     expect(await get(app, STRANGER, { 'X-Forwarded-For': '203.0.113.4' })).toBe(429);
     // …and cannot spend someone else's: the forged address's own bucket is untouched.
     expect(await get(app, EDGE, { 'X-Forwarded-For': '203.0.113.3' })).toBe(404);
+  });
+});
+
+describe('client address in the audit log', () => {
+  it('when requests arrive through the trusted edge and from a stranger with a forged header, then each audit row records the address the rate limit used', async () => {
+    const app = await start({ TRUSTED_PROXIES: EDGE });
+    const path = `/nowhere/audit-${Date.now()}`;
+    expect(await get(app, EDGE, { 'X-Forwarded-For': '198.51.100.7, 203.0.113.50' }, path)).toBe(404);
+    expect(await get(app, STRANGER, { 'X-Forwarded-For': '203.0.113.51' }, path)).toBe(404);
+    await app.settled();
+    const rows = await database.owner.query<{ client_address: string; status: number | null }>('SELECT client_address, status FROM audit_log WHERE path = $1 ORDER BY audit_id, status NULLS FIRST', [path]);
+    // A start row and an end row per request, both with the resolved address.
+    expect(rows.map((row) => row.client_address)).toEqual(['203.0.113.50', '203.0.113.50', STRANGER, STRANGER]);
   });
 });
 

@@ -19,7 +19,7 @@ import {
   type ServiceProcess,
 } from '@natter/process-harness';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './support/database.js';
-import { uniqueName } from './support/harness.js';
+import { expectSecurityHeaders, uniqueName } from './support/harness.js';
 
 const PASSWORD = 'planted-password-7f3a9c';
 const COOKIE = 'session=planted-cookie-5d1e';
@@ -51,6 +51,25 @@ describe('secrets never reach the log (real server process)', () => {
     await api?.stop();
     await secrets?.remove();
     await database?.close();
+  });
+
+  it('when Node\'s HTTP parser rejects a request, then the answer is the contract\'s: a JSON error, every security header, Connection: close (issue 7, defect 4)', async () => {
+    const start = `POST /users HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n`;
+    const cases: [string, number, string][] = [
+      [`${start}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`, 400, 'malformed request'],
+      [`${start}X-Bad: a\u0000b\r\nContent-Length: 2\r\n\r\n{}`, 400, 'malformed request'],
+      [`${start}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}`, 400, 'malformed request'],
+      [`${start}X-Big: ${'a'.repeat(20 * 1024)}\r\nContent-Length: 2\r\n\r\n{}`, 431, 'request header fields too large'],
+    ];
+    for (const [payload, status, error] of cases) {
+      const exchange = await rawRequest(api.url, payload);
+      expect(exchange.status, payload.slice(0, 80)).toBe(status);
+      expect(JSON.parse(exchange.body)).toEqual({ error });
+      expectSecurityHeaders({ headers: exchange.headers }, expect);
+      expect(exchange.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(exchange.headers['connection']).toBe('close');
+      expect(exchange.closedByServer).toBe(true);
+    }
   });
 
   it('when requests carrying a token, a capability, a password and a cookie fail in the HTTP parser or the app, then no line holds any of them and every line is bounded', async () => {

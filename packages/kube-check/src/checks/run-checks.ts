@@ -10,6 +10,7 @@ import { type Finding, finding, sortFindings } from './finding.js';
 import { linkerdFindings } from './linkerd-check.js';
 import { networkFindings } from './network-check.js';
 import { podSecurityFindings } from './pod-security-check.js';
+import { gatewayApiFindings } from './gateway-api-check.js';
 import { wiringFindings } from './wiring-check.js';
 
 export interface CheckOptions {
@@ -51,6 +52,7 @@ export function runChecks(objects: readonly Manifest[], options: CheckOptions = 
 
   findings.push(...podSecurityFindings(objects, options.linkerdMode ? { linkerdMode: options.linkerdMode } : {}));
   findings.push(...wiringFindings(objects));
+  findings.push(...gatewayApiFindings(objects));
   const connectivity = computeConnectivity(objects);
   findings.push(...networkFindings(objects, connectivity));
   findings.push(...linkerdFindings(objects, connectivity, target));

@@ -66,6 +66,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'audit client address',
+    // The address the request came from, as the API resolved it (the edge's X-Forwarded-For only
+    // from a trusted proxy). NULL for rows written before this column existed.
+    sql: `ALTER TABLE audit_log ADD COLUMN client_address VARCHAR(64);`,
+  },
 ];
 
 /**

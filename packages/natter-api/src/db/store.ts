@@ -28,6 +28,8 @@ export interface AuditEntry {
   readonly method: string;
   readonly path: string;
   readonly user: string | undefined;
+  /** Where the request came from (the resolved client address; stored, not served by GET /logs). */
+  readonly client: string | undefined;
   readonly status?: number;
 }
 
@@ -155,14 +157,14 @@ export async function insertAuditRows(db: Queryable, writes: readonly AuditWrite
   // `numbered` calls nextval() and so is evaluated exactly once; WITH ORDINALITY maps ids back to inputs.
   const rows = await db.query<{ n: number; id: number }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS x(method, path, user_id, at, n)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS x(method, path, user_id, at, client, n)
      ), numbered AS (
-       SELECT n, nextval('audit_id_seq') AS id, method, path, user_id, at FROM input
+       SELECT n, nextval('audit_id_seq') AS id, method, path, user_id, at, client FROM input
      ), inserted AS (
-       INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time)
-       SELECT id, method, path, user_id, NULL, at FROM numbered
+       INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time, client_address)
+       SELECT id, method, path, user_id, NULL, at, client FROM numbered
        UNION ALL
-       SELECT * FROM unnest($5::bigint[], $6::text[], $7::text[], $8::text[], $9::int[], $10::timestamptz[])
+       SELECT * FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::int[], $11::timestamptz[], $12::text[])
      )
      SELECT n, id FROM numbered`,
     [
@@ -170,12 +172,14 @@ export async function insertAuditRows(db: Queryable, writes: readonly AuditWrite
       starts.map((entry) => entry.path),
       starts.map((entry) => entry.user ?? null),
       starts.map((entry) => entry.time.toISOString()),
+      starts.map((entry) => entry.client ?? null),
       ends.map((entry) => entry.id),
       ends.map((entry) => entry.method),
       ends.map((entry) => entry.path),
       ends.map((entry) => entry.user ?? null),
       ends.map((entry) => entry.status ?? null),
       ends.map((entry) => entry.time.toISOString()),
+      ends.map((entry) => entry.client ?? null),
     ],
   );
   const ids = new Map(rows.map((row) => [Number(row.n), Number(row.id)]));

@@ -8,7 +8,7 @@ const MAX_PATH_LENGTH = 1024;
 
 /** Only the path: query strings carry capability tokens and never reach the audit log. */
 function describe(ctx: NatterContext, time: Date): Omit<AuditEntry, 'id'> & { time: Date } {
-  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user, time };
+  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user, client: ctx.state.clientAddress, time };
 }
 
 function ignore(): void {}
@@ -38,13 +38,13 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
     try {
       await next();
     } finally {
-      const { method, path, user, time } = describe(ctx, options.clock.now());
+      const { method, path, user, client, time } = describe(ctx, options.clock.now());
       const status = ctx.status;
       const startId = ctx.state.auditId;
       const write = startId !== undefined
-        ? writeRows({ kind: 'end', entry: { method, path, user, status, id: startId, time } })
-        : writeRows({ kind: 'start', entry: { method, path, user, time } }).then((id) =>
-            writeRows({ kind: 'end', entry: { method, path, user, status, id: id!, time: options.clock.now() } }),
+        ? writeRows({ kind: 'end', entry: { method, path, user, client, status, id: startId, time } })
+        : writeRows({ kind: 'start', entry: { method, path, user, client, time } }).then((id) =>
+            writeRows({ kind: 'end', entry: { method, path, user, client, status, id: id!, time: options.clock.now() } }),
           );
       // The response is already decided; a lost audit row must be visible in the logs, not hidden.
       // (Per request on the hot path: one settle handler that also forgets the write, no .finally chain.)

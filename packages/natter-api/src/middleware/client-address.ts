@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import type { NatterMiddleware } from '../context.js';
 
 /** The header the Linkerd inbound proxy sets to the client's verified mTLS identity (and strips otherwise). */
 export const MESH_CLIENT_IDENTITY_HEADER = 'l5d-client-id';
@@ -40,6 +41,18 @@ export function clientAddressResolver(
       if (!isTrusted(hop)) return hop;
     }
     return hops[0] ?? client;
+  };
+}
+
+/**
+ * Resolves the request's client address once, into `ctx.state.clientAddress`, before the audit trail
+ * and the rate limits, so both see the same address.
+ */
+export function clientAddress(options: { readonly trustedProxies: readonly string[]; readonly trustedIdentities: readonly string[] }): NatterMiddleware {
+  const resolve = clientAddressResolver(options.trustedProxies, options.trustedIdentities);
+  return async function clientAddressMiddleware(ctx, next) {
+    ctx.state.clientAddress = resolve(ctx.req.socket.remoteAddress, ctx.get('X-Forwarded-For') || undefined, ctx.get(MESH_CLIENT_IDENTITY_HEADER) || undefined);
+    await next();
   };
 }
 

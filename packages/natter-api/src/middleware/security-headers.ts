@@ -1,6 +1,7 @@
 import type { NatterMiddleware } from '../context.js';
 
-const HEADERS: Readonly<Record<string, string>> = {
+/** The contract's security headers; also on the answers serve() writes for requests Node's parser rejects. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   // The legacy XSS auditor itself enabled attacks; 0 switches it off (OWASP guidance).
@@ -18,7 +19,7 @@ export function securityHeaders(): NatterMiddleware {
     try {
       await next();
     } finally {
-      ctx.set(HEADERS);
+      ctx.set(SECURITY_HEADERS);
       ctx.remove('X-Powered-By');
       if (ctx.body !== null && ctx.body !== undefined) ctx.type = 'application/json; charset=utf-8';
     }
