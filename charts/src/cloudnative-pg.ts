@@ -12,9 +12,14 @@ import {
   ClusterSpecPrimaryUpdateStrategy,
   ClusterSpecResourcesLimits,
   ClusterSpecResourcesRequests,
+  type ClusterSpecBootstrap,
   type ClusterSpecManagedRoles,
   ImageCatalog,
+  ScheduledBackup,
+  ScheduledBackupSpecBackupOwnerReference,
+  ScheduledBackupSpecMethod,
 } from '../../imports/postgresql.cnpg.io.js';
+import { ObjectStore, ObjectStoreSpecConfigurationDataCompression, ObjectStoreSpecConfigurationWalCompression } from '../../imports/barmancloud.cnpg.io.js';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, DATABASE_PORT, SECRETS, WORKLOAD_NAMES } from './contract.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { MIRRORED_CLOUDNATIVE_PG_IMAGE } from './image-lock.js';
@@ -25,6 +30,12 @@ import { ServiceAddress } from './service-address.js';
 /** CloudNativePG's API group and the label it puts on every pod of a Cluster (instances and their Jobs). */
 const CNPG_GROUP = 'postgresql.cnpg.io';
 export const CNPG_CLUSTER_LABEL = 'cnpg.io/cluster';
+/** The Barman Cloud plugin (v0.14): WAL archiving, base backups and recovery through an ObjectStore. */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+/** The keys the backup credentials Secret must hold. */
+export const BACKUP_CREDENTIAL_KEYS = { accessKeyId: 'ACCESS_KEY_ID', secretAccessKey: 'ACCESS_SECRET_KEY' } as const;
+/** The name the recovery source goes by inside the Cluster (`externalClusters`). */
+const RECOVERY_SOURCE = 'origin';
 /** The instance manager's status port: probes, the operator's calls, and the instances' isolation check. */
 export const CNPG_STATUS_PORT = 8000;
 /**
@@ -62,6 +73,11 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
   public readonly setsApiRolePassword = true;
   public readonly cluster: Cluster;
   public readonly imageCatalog: ImageCatalog;
+  /** Where WAL and base backups go (and a restore reads from). */
+  public readonly objectStore: ObjectStore;
+  public readonly scheduledBackup: ScheduledBackup;
+  /** The object store's endpoint port the instances must reach (443 unless endpointUrl names one). */
+  public readonly objectStorePort: number;
 
   public constructor(scope: Construct, id: string, props: CloudNativePgClusterProps) {
     super(scope, id);
@@ -85,6 +101,28 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
       metadata: { name: this.name },
       spec: { images: [{ major, image: databaseImage(profile) }] },
     });
+    const { backup, restore } = settings;
+    this.objectStorePort = backup.endpointUrl === undefined || new URL(backup.endpointUrl).port === '' ? 443 : Number(new URL(backup.endpointUrl).port);
+    const credential = (key: string) => ({ name: backup.credentialsSecret, key });
+    this.objectStore = new ObjectStore(this, 'ObjectStore', {
+      metadata: { name: `${this.name}-backups` },
+      spec: {
+        retentionPolicy: backup.retentionPolicy,
+        configuration: {
+          destinationPath: backup.destinationPath,
+          ...(backup.endpointUrl === undefined ? {} : { endpointUrl: backup.endpointUrl }),
+          s3Credentials: { accessKeyId: credential(BACKUP_CREDENTIAL_KEYS.accessKeyId), secretAccessKey: credential(BACKUP_CREDENTIAL_KEYS.secretAccessKey) },
+          wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP },
+          data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP },
+        },
+      },
+    });
+    const archive = { barmanObjectName: this.objectStore.name, ...(backup.serverName === undefined ? {} : { serverName: backup.serverName }) };
+    const owner = { database: DATABASE_NAME, owner: DATABASE_OWNER_USER, secret: { name: SECRETS.databaseOwner.secretName } };
+    // A new cluster starts empty (initdb); a restored one replays the source's base backup and WAL.
+    const bootstrap: ClusterSpecBootstrap = restore.enabled
+      ? { recovery: { source: RECOVERY_SOURCE, ...owner, ...(restore.pointInTime === undefined ? {} : { recoveryTarget: { targetTime: restore.pointInTime } }) } }
+      : { initdb: { ...owner, dataChecksums: true } };
     const { resources } = profile.database;
     this.cluster = new Cluster(this, 'Resource', {
       // Argo CD never prunes or deletes it: data-retention.ts marks every Cluster.
@@ -96,13 +134,22 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
         imagePullPolicy: profile.images.pullPolicy,
         postgresUid: CNPG_POSTGRES_UID,
         postgresGid: CNPG_POSTGRES_UID,
+        // AppArmor where the profile's nodes have it. A podSecurityContext replaces the operator's
+        // default one, which it fills in only with the UID, GID and seccomp profile: the rest is
+        // restated. (The operator cannot set hostUsers: these pods run without user namespaces.)
+        ...(profile.pods.appArmor
+          ? { podSecurityContext: { appArmorProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, fsGroup: CNPG_POSTGRES_UID } }
+          : {}),
         enableSuperuserAccess: false,
         // Every pod the operator makes (instances and their Jobs) stays out of the mesh: CloudNativePG
         // pods injected by Linkerd may never become ready, and a meshed Job never completes.
         inheritedMetadata: { annotations: { 'linkerd.io/inject': 'disabled' } },
-        bootstrap: {
-          initdb: { database: DATABASE_NAME, owner: DATABASE_OWNER_USER, secret: { name: SECRETS.databaseOwner.secretName }, dataChecksums: true },
-        },
+        bootstrap,
+        // Continuous WAL archiving (and base backups) to the object store through the plugin's sidecar.
+        plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: archive }],
+        ...(restore.enabled
+          ? { externalClusters: [{ name: RECOVERY_SOURCE, plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: this.objectStore.name, serverName: restore.sourceServerName } } }] }
+          : {}),
         managed: {
           roles: [
             role(DATABASE_OWNER_USER, SECRETS.databaseOwner.secretName, 'owns the natter database; the migration logs in as it'),
@@ -146,6 +193,18 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
         ],
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         primaryUpdateMethod: ClusterSpecPrimaryUpdateMethod.SWITCHOVER,
+      },
+    });
+    this.scheduledBackup = new ScheduledBackup(this, 'ScheduledBackup', {
+      metadata: { name: `${this.name}-scheduled` },
+      spec: {
+        cluster: { name: this.cluster.name },
+        schedule: backup.schedule,
+        // The first base backup at once: archiving is only restorable from a base backup on.
+        immediate: true,
+        method: ScheduledBackupSpecMethod.PLUGIN,
+        pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
       },
     });
   }

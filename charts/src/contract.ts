@@ -19,13 +19,15 @@ export const SERVICE_NAMES = {
 } as const;
 
 export const DATABASE_NAME = 'natter';
-/** The role that owns the schema (the image's POSTGRES_USER); its password is held by the database pod and the migration Job only. */
+/** The role that owns the database and the schema (not a superuser); the migration logs in as it. */
 export const DATABASE_OWNER_USER = 'natter_owner';
 /** The least-privilege role the API connects as; the migration Job sets its password. */
 export const DATABASE_API_USER = 'natter_api_user';
 
 /** Secrets are created out of band (README) and never appear in dist/. */
 export const SECRETS = {
+  /** dev (StatefulSet) only: PostgreSQL's superuser, used by the image's bootstrap alone. */
+  databaseSuperuser: { secretName: 'natter-database-superuser', key: 'password' },
   databaseOwner: { secretName: 'natter-database-owner', key: 'password' },
   databaseApiUser: { secretName: 'natter-database-api-user', key: 'password' },
   hmacKey: { secretName: 'natter-api-hmac-key', key: 'hmac-key' },

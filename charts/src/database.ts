@@ -1,5 +1,6 @@
-import { ApiObject } from 'cdk8s';
-import { HardenedJob, HardenedStatefulSet, HealthProbe, type WorkloadService } from '@natter/constructs';
+import { ApiObject, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { HardenedJob, HardenedStatefulSet, HealthProbe, MountedVolume, type WorkloadService } from '@natter/constructs';
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
@@ -20,10 +21,37 @@ export interface DatabaseProps {
   readonly address: ServiceAddress;
 }
 
+/** PostgreSQL's superuser: only the image's bootstrap (initdb and the init script) uses it. */
+const SUPERUSER = 'postgres';
+/** Where the image's entrypoint runs init scripts, once, when the data directory is new. */
+const INIT_DIRECTORY = '/docker-entrypoint-initdb.d';
+/**
+ * PostgreSQL's shared memory: the container runtime's /dev/shm (64 MiB) is too small for parallel
+ * queries; a tmpfs counts against the memory limit, hence the bound.
+ */
+const SHARED_MEMORY_MIB = 128;
+
+/**
+ * Sourced by the image's entrypoint while its temporary, socket-only server runs the first time:
+ * creates the owner role — no superuser, but CREATEROLE, because in dev the migration creates the
+ * API role and sets its password — and hands it the database (PostgreSQL 15+: the public schema
+ * belongs to the database's owner). The server reads the password from the mounted file itself:
+ * it is on no command line, and it reaches the server only inside the ALTER ROLE that sets it
+ * (which the server logs only if that statement fails).
+ */
+const OWNER_INIT_SCRIPT = `# natter: the owner role (charts/src/database.ts). Sourced by docker-entrypoint.sh.
+docker_process_sql --set=owner="$NATTER_OWNER_USER" --set=password_file="$NATTER_OWNER_PASSWORD_FILE" <<'SQL'
+CREATE ROLE :"owner" WITH LOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS;
+SELECT format('ALTER ROLE %I PASSWORD %L', :'owner', rtrim(pg_read_file(:'password_file'), E'\\n')) \\gexec
+ALTER DATABASE :"DBNAME" OWNER TO :"owner";
+SQL
+`;
+
 /**
  * PostgreSQL as a hardened StatefulSet (official image, UID 10001 — the Debian image's entrypoint
  * handles an arbitrary UID via nss_wrapper; fsGroup makes the volume writable) and its Service.
- * The password comes from a mounted Secret file (`POSTGRES_PASSWORD_FILE`), never from the YAML.
+ * The superuser's password (from its own Secret) serves the image's bootstrap alone; an init script
+ * creates the non-superuser owner the migration uses. Passwords come from mounted Secret files.
  */
 export class Database extends Construct implements DatabaseEndpoint {
   public readonly workload: HardenedStatefulSet;
@@ -37,7 +65,11 @@ export class Database extends Construct implements DatabaseEndpoint {
     super(scope, id);
     const { profile, address } = props;
     this.address = address;
-    const readiness = ['pg_isready', '--quiet', `--host=${SOCKET_DIRECTORY}`, `--dbname=${DATABASE_NAME}`, `--username=${DATABASE_OWNER_USER}`];
+    const isReady = (host: string) => ['pg_isready', '--quiet', `--host=${host}`, `--port=${address.port}`, `--dbname=${DATABASE_NAME}`, `--username=${DATABASE_OWNER_USER}`];
+    const initScripts = new k8s.KubeConfigMap(this, 'InitScripts', {
+      metadata: { name: `${WORKLOAD_NAMES.database}-init`, labels: { app: WORKLOAD_NAMES.database } },
+      data: { '10-natter-owner.sh': OWNER_INIT_SCRIPT },
+    });
     this.workload = new HardenedStatefulSet(this, 'Workload', {
       name: WORKLOAD_NAMES.database,
       image: databaseImage(profile),
@@ -46,12 +78,17 @@ export class Database extends Construct implements DatabaseEndpoint {
       env: {
         PGDATA,
         POSTGRES_DB: DATABASE_NAME,
-        POSTGRES_USER: DATABASE_OWNER_USER,
+        POSTGRES_USER: SUPERUSER,
         POSTGRES_INITDB_ARGS: '--data-checksums',
+        NATTER_OWNER_USER: DATABASE_OWNER_USER,
       },
-      secretFiles: [SECRETS.databaseOwner],
+      secretFiles: [SECRETS.databaseSuperuser, SECRETS.databaseOwner],
       secretsDirectory: SECRETS_DIRECTORY,
       writableDirectories: [SOCKET_DIRECTORY],
+      volumes: [
+        MountedVolume.configMap({ configMap: initScripts.name, mountPath: INIT_DIRECTORY }),
+        MountedVolume.memory({ mountPath: '/dev/shm', sizeLimit: Size.mebibytes(SHARED_MEMORY_MIB) }),
+      ],
       volumeClaims: [
         {
           name: 'data',
@@ -61,15 +98,18 @@ export class Database extends Construct implements DatabaseEndpoint {
         },
       ],
       ...resourceProps(profile.database.resources),
-      readinessProbe: HealthProbe.exec(readiness, { periodSeconds: 5 }),
-      livenessProbe: HealthProbe.exec(liveness(readiness), { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
+      // Ready: the real server answers over TCP (the image's temporary init server listens on the
+      // socket only, so a socket check would pass while it still initialises).
+      readinessProbe: HealthProbe.exec(isReady('127.0.0.1'), { periodSeconds: 5 }),
+      // Alive: the postmaster answers on its socket, even while it still rejects connections
+      // (crash recovery); slower and more patient, so a busy server leaves rotation long before it
+      // is restarted.
+      livenessProbe: HealthProbe.exec(liveness(isReady(SOCKET_DIRECTORY)), { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 }),
       podAnnotations: MESH_POD_ANNOTATIONS,
       ...nodeSupportProps(profile),
     });
-    this.workload.addEnv(
-      'POSTGRES_PASSWORD_FILE',
-      this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key),
-    );
+    this.workload.addEnv('POSTGRES_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseSuperuser.secretName, SECRETS.databaseSuperuser.key));
+    this.workload.addEnv('NATTER_OWNER_PASSWORD_FILE', this.workload.secretFilePath(SECRETS.databaseOwner.secretName, SECRETS.databaseOwner.key));
     this.service = this.workload.exposeViaService({ name: address.name, port: address.port });
   }
 }

@@ -103,7 +103,17 @@ export class MaterializedSecrets extends Construct {
       const username = props.basicAuth?.[secret.secretName];
       // The template keeps the username in git (a role name, not a secret) and the password in the store.
       const template =
-        username === undefined ? {} : { template: { type: 'kubernetes.io/basic-auth', engineVersion: 'v2', data: { username, [secretKey]: `{{ .${secretKey} }}` } } };
+        username === undefined
+          ? {}
+          : {
+              template: {
+                type: 'kubernetes.io/basic-auth',
+                engineVersion: 'v2',
+                // CloudNativePG applies a labelled Secret's new password at once, others only at its next resync.
+                metadata: { labels: { 'cnpg.io/reload': 'true' } },
+                data: { username, [secretKey]: `{{ .${secretKey} }}` },
+              },
+            };
       return new ApiObject(this, secret.secretName, {
         apiVersion: 'external-secrets.io/v1',
         kind: 'ExternalSecret',

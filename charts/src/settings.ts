@@ -3,6 +3,13 @@ import { edgeSettings } from './edge-settings.js';
 import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
+ * The CloudNativePG Cluster's name (contract.ts WORKLOAD_NAMES.database; settings.ts is also read by
+ * scripts/, which cannot resolve contract.ts's imports — cloudnative-pg.test.ts pins the two equal):
+ * the default folder its backups go to.
+ */
+export const DATABASE_CLUSTER_NAME = 'natter-database';
+
+/**
  * The settings model: every value that may differ between environments, with its documentation
  * and its default, in this one file. A profile is a `natter.<profile>.yaml` file next to
  * `cdk8s.yaml` that sets only what differs from these defaults (charts/README.md, "Settings").
@@ -165,6 +172,50 @@ const cloudNativePg = z.strictObject({
       port: z.int().min(1).max(65535).default(6443).describe('Port of those endpoints (6443 on kubeadm clusters; 443 on some managed ones).'),
     })
     .describe('The Kubernetes API server, which every instance manager (and the backup sidecar) talks to.'),
+  backup: z
+    .strictObject({
+      destinationPath: z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[\w.\/-]*)?$/, 'must be s3://<bucket>[/<path>] such as s3://natter-backups/prod')
+        .describe('Where base backups and archived WAL go (an S3-compatible bucket and prefix), under <serverName>/.'),
+      endpointUrl: z
+        .url({ protocol: /^https$/ })
+        .optional()
+        .describe("The object store's endpoint (https only); unset means AWS S3."),
+      endpointCidrs: z
+        .array(cidr)
+        .min(1)
+        .optional()
+        .describe("The object store endpoint's addresses: the instances may reach only them (on the endpoint's port). Unset: any public address on that port, every private, loopback, link-local and metadata range excepted."),
+      credentialsSecret: dnsName
+        .default('natter-backup-credentials')
+        .describe('The Secret (created outside git) with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of an identity that may write under destinationPath.'),
+      retentionPolicy: z
+        .string()
+        .regex(/^[1-9]\d*[dwm]$/, 'must be a number and d, w or m such as 30d')
+        .default('30d')
+        .describe('How far back a restore can go: older base backups and WAL are deleted (days, weeks, months).'),
+      schedule: z
+        .string()
+        .regex(/^\S+( \S+){5}$/, "must be a six-field cron expression with seconds first, such as '0 0 3 * * *'")
+        .default('0 0 3 * * *')
+        .describe('When the operator takes a base backup (six fields, seconds first; the first one is taken at once). WAL is archived continuously besides.'),
+      serverName: dnsLabel
+        .optional()
+        .describe('The folder under destinationPath this cluster archives to. Default: the Cluster name; a cluster restored from it must archive under a new name.'),
+    })
+    .describe('Continuous WAL archiving and scheduled base backups through the Barman Cloud plugin.'),
+  restore: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('Bootstrap the Cluster by recovery from the backups of sourceServerName instead of an empty initdb (README, "Restore"). Takes effect only when the Cluster is created.'),
+      sourceServerName: dnsLabel.default(DATABASE_CLUSTER_NAME).describe('The serverName whose base backups and WAL the Cluster is recovered from.'),
+      pointInTime: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .describe('Recover up to this moment (RFC 3339 with an offset, e.g. 2026-12-06T10:00:00Z); unset means up to the last archived WAL.'),
+    })
+    .prefault({})
+    .describe('Disaster recovery from the object store.'),
 });
 
 /** The model: one zod schema holds every setting's type, default, documentation and rules. */
@@ -366,6 +417,14 @@ export const settingsSchema = z
     }
     if (engine !== 'cloudnative-pg' && cluster !== undefined) {
       context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: cluster, message: `applies only to database.engine cloudnative-pg, not ${engine}; remove it` });
+    }
+    if (cluster?.restore.enabled && (cluster.backup.serverName ?? DATABASE_CLUSTER_NAME) === cluster.restore.sourceServerName) {
+      context.addIssue({
+        code: 'custom',
+        path: ['database', 'cloudNativePg', 'backup', 'serverName'],
+        input: cluster.backup.serverName,
+        message: `must differ from restore.sourceServerName (${cluster.restore.sourceServerName}) while restore is enabled: the recovered cluster would archive into the history it recovers from (e.g. ${cluster.restore.sourceServerName}-r1)`,
+      });
     }
     if (cluster !== undefined && cluster.synchronousStandbys >= cluster.instances) {
       context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg', 'synchronousStandbys'], input: cluster.synchronousStandbys, message: `must be below instances (${cluster.instances}): the primary is not its own standby` });

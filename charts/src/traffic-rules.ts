@@ -58,7 +58,8 @@ export function lockDownNetwork(policies: LockedDownPolicy, profile: NatterProfi
  * more: the operator calls each instance's status port and connects to PostgreSQL; the instances
  * replicate among themselves on 5432 and, for the primary's isolation check, call each other's
  * status port; every instance manager (and the backup sidecar) talks to the Kubernetes API server;
- * and they resolve names (the primary's Service, the object store).
+ * they send WAL and base backups to the object store; and they resolve names (the primary's
+ * Service, the object store).
  */
 function allowCloudNativePg(policies: LockedDownPolicy, profile: NatterProfile, cluster: CloudNativePgCluster): void {
   const settings = profile.database.cloudNativePg!;
@@ -74,6 +75,10 @@ function allowCloudNativePg(policies: LockedDownPolicy, profile: NatterProfile, 
     ports: [Port.tcp(settings.kubernetesApiServer.port)],
     name: `${cluster.name}-egress-to-kubernetes-api-server`,
   });
+  // WAL archiving, base backups and recovery: the plugin's sidecar in each instance (and the recovery Job).
+  const objectStore = { from: cluster, ports: [Port.tcp(cluster.objectStorePort)], name: `${cluster.name}-egress-to-object-store` };
+  if (settings.backup.endpointCidrs === undefined) policies.allowPublicInternetEgress(cluster, objectStore);
+  else policies.allowEgressToCidrs(settings.backup.endpointCidrs, objectStore);
   policies.allowDnsEgress(cluster);
 }
 

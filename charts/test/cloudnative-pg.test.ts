@@ -7,9 +7,11 @@
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { findObject, type Manifest, type PodTemplate, podTemplates, selectorMatches } from '@natter/kube-check';
-import { CNPG_STATUS_PORT } from '../src/cloudnative-pg.js';
+import { BACKUP_CREDENTIAL_KEYS, BARMAN_CLOUD_PLUGIN, CNPG_STATUS_PORT } from '../src/cloudnative-pg.js';
+import { type NatterProfile, profileFromSettings } from '../src/profiles.js';
 import { KEEP_DATA_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from '../src/data-retention.js';
-import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS } from '../src/contract.js';
+import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, WORKLOAD_NAMES } from '../src/contract.js';
+import { DATABASE_CLUSTER_NAME } from '../src/settings.js';
 import { NatterChart } from '../src/natter-chart.js';
 import { ALL_VARIANTS, env, isMeshed, manifestsOf, templateNamed, variantName } from './natter-cluster.js';
 
@@ -17,6 +19,12 @@ import { ALL_VARIANTS, env, isMeshed, manifestsOf, templateNamed, variantName } 
 type Spec = Record<string, any>;
 const DATABASE = 'natter-database';
 const CLIENTS = ['natter-api', 'natter-database-migration'];
+
+/** A profile back as settings, to change one and validate again. */
+function settingsOf(profile: NatterProfile): Record<string, unknown> {
+  const { name: _name, ...settings } = profile;
+  return settings;
+}
 
 /** The path a client's env var points to must be a mounted Secret key: which Secret and key. */
 function mountedSecretKey(template: PodTemplate, path: string): { secretName: string; keys: string[] } | undefined {
@@ -83,7 +91,7 @@ describe.each(clusterVariants.map((profile) => [variantName(profile), profile] a
       expect(role.inRoles, role.name).toBeUndefined();
     }
     // The owner role owns the database from its creation; the operator generates no app Secret.
-    expect(spec.bootstrap.initdb).toMatchObject({ database: DATABASE_NAME, owner: DATABASE_OWNER_USER, secret: { name: SECRETS.databaseOwner.secretName } });
+    expect(spec.bootstrap.initdb ?? spec.bootstrap.recovery).toMatchObject({ database: DATABASE_NAME, owner: DATABASE_OWNER_USER, secret: { name: SECRETS.databaseOwner.secretName } });
     expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
   });
 
@@ -112,8 +120,74 @@ describe.each(clusterVariants.map((profile) => [variantName(profile), profile] a
     expect(instance.spec.containers[0]!.ports?.map((port) => port.containerPort)).toContain(CNPG_STATUS_PORT);
   });
 
+  it('archives WAL continuously and takes scheduled base backups to the object store of the settings, with credentials from a Secret by name', () => {
+    const backup = settings.backup;
+    const store = findObject(objects, 'ObjectStore', `${DATABASE}-backups`);
+    const storeSpec = store.spec as Spec;
+    expect(store.apiVersion).toBe('barmancloud.cnpg.io/v1');
+    expect(storeSpec.retentionPolicy).toBe(backup.retentionPolicy);
+    expect(storeSpec.configuration).toMatchObject({
+      destinationPath: backup.destinationPath,
+      s3Credentials: {
+        accessKeyId: { name: backup.credentialsSecret, key: BACKUP_CREDENTIAL_KEYS.accessKeyId },
+        secretAccessKey: { name: backup.credentialsSecret, key: BACKUP_CREDENTIAL_KEYS.secretAccessKey },
+      },
+    });
+    expect(storeSpec.configuration.endpointURL).toBe(backup.endpointUrl);
+    // The in-tree barmanObjectStore is deprecated: the plugin archives.
+    expect(spec.backup).toBeUndefined();
+    expect(spec.plugins).toEqual([
+      { name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: store.metadata?.name, ...(backup.serverName === undefined ? {} : { serverName: backup.serverName }) } },
+    ]);
+    const scheduled = findObject(objects, 'ScheduledBackup', `${DATABASE}-scheduled`).spec as Spec;
+    expect(scheduled).toEqual({
+      cluster: { name: DATABASE },
+      schedule: backup.schedule,
+      immediate: true,
+      method: 'plugin',
+      pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+      backupOwnerReference: 'self',
+    });
+  });
+
+  it('starts empty (initdb), or recovers from the object store up to the point in time when restore is enabled, archiving under a new name', () => {
+    const { restore, backup } = settings;
+    if (!restore.enabled) {
+      expect(Object.keys(spec.bootstrap)).toEqual(['initdb']);
+      expect(spec.externalClusters).toBeUndefined();
+      return;
+    }
+    expect(spec.bootstrap).toEqual({
+      recovery: {
+        source: 'origin',
+        database: DATABASE_NAME,
+        owner: DATABASE_OWNER_USER,
+        secret: { name: SECRETS.databaseOwner.secretName },
+        ...(restore.pointInTime === undefined ? {} : { recoveryTarget: { targetTime: restore.pointInTime } }),
+      },
+    });
+    expect(spec.externalClusters).toEqual([
+      { name: 'origin', plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: `${DATABASE}-backups`, serverName: restore.sourceServerName } } },
+    ]);
+    expect(backup.serverName ?? DATABASE).not.toBe(restore.sourceServerName);
+  });
+
   it('cannot be pruned or deleted by an Argo CD sync', () => {
     expect(cluster.metadata?.annotations?.[SYNC_OPTIONS_ANNOTATION]?.split(',')).toEqual(expect.arrayContaining([...KEEP_DATA_SYNC_OPTIONS]));
+  });
+
+  it('renders a recovery-bootstrapped Cluster when the profile turns restore on (and refuses to archive over its source)', () => {
+    const restored = profileFromSettings(profile.name, {
+      ...settingsOf(profile),
+      database: { ...profile.database, cloudNativePg: { ...settings, backup: { ...settings.backup, serverName: 'natter-database-r1' }, restore: { enabled: true, sourceServerName: DATABASE, pointInTime: '2026-12-06T10:00:00Z' } } },
+    });
+    const restoredSpec = findObject(manifestsOf(restored), 'Cluster', DATABASE).spec as Spec;
+    expect(restoredSpec.bootstrap.recovery).toMatchObject({ source: 'origin', recoveryTarget: { targetTime: '2026-12-06T10:00:00Z' } });
+    expect(restoredSpec.bootstrap.initdb).toBeUndefined();
+    expect(restoredSpec.plugins[0].parameters).toEqual({ barmanObjectName: `${DATABASE}-backups`, serverName: 'natter-database-r1' });
+    expect(() =>
+      profileFromSettings(profile.name, { ...settingsOf(profile), database: { ...profile.database, cloudNativePg: { ...settings, backup: { ...settings.backup, serverName: undefined }, restore: { enabled: true, sourceServerName: DATABASE } } } }),
+    ).toThrow(/database\.cloudNativePg\.backup\.serverName: must differ from restore\.sourceServerName \(natter-database\) while restore is enabled/);
   });
 
   it('fails to synthesize when the major version disagrees with the released operand image', () => {
@@ -126,6 +200,10 @@ describe.each(clusterVariants.map((profile) => [variantName(profile), profile] a
 });
 
 describe('CloudNativePG profiles', () => {
+  it('default the backup folder to the Cluster name the chart gives the database', () => {
+    expect(DATABASE_CLUSTER_NAME).toBe(WORKLOAD_NAMES.database);
+  });
+
   it('exist: prod runs its database on CloudNativePG', () => {
     expect(clusterVariants.map((profile) => profile.name)).toContain('prod');
     expect(podTemplates(manifestsOf(clusterVariants[0]!) as Manifest[]).some((template) => template.ownerKind === 'Cluster')).toBe(true);

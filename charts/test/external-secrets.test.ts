@@ -72,7 +72,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       expect(spec.secretStoreRef).toEqual({ kind: settings.storeKind, name: settings.storeName });
       expect(spec.refreshInterval).toBe(settings.refreshInterval);
       const username = operator.basicAuth.get(spec.target.name);
-      const template = username === undefined ? {} : { template: { type: 'kubernetes.io/basic-auth', engineVersion: 'v2', data: { username, password: '{{ .password }}' } } };
+      const template = username === undefined ? {} : { template: { type: 'kubernetes.io/basic-auth', engineVersion: 'v2', metadata: { labels: { 'cnpg.io/reload': 'true' } }, data: { username, password: '{{ .password }}' } } };
       expect(spec.target).toEqual({ name: object.metadata?.name, creationPolicy: 'Owner', deletionPolicy: 'Retain', ...template });
       expect(spec.data.map((entry) => entry.remoteRef)).toEqual([settings.remoteKeys[spec.target.name]]);
     }

@@ -44,6 +44,18 @@ database:
     kubernetesApiServer:
       cidrs: [10.20.0.0/28, fd00:20::/64]
       port: 443
+    backup:
+      destinationPath: s3://qa-backups/natter
+      endpointUrl: https://minio.qa.example:9000
+      endpointCidrs: [10.30.0.0/24]
+      credentialsSecret: qa-backup-credentials
+      retentionPolicy: 2w
+      schedule: '0 30 1 * * 0'
+      serverName: natter-qa-r1
+    restore:
+      enabled: true
+      sourceServerName: natter-qa
+      pointInTime: '2026-12-01T10:00:00Z'
 edge:
   kind: ingress-nginx
   host: api.qa.example

@@ -54,6 +54,22 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
   });
 
+  it('probes the StatefulSet database for readiness over TCP and for liveness on its socket, and gives it a bounded tmpfs /dev/shm', () => {
+    for (const set of ofKind(objects, 'StatefulSet')) {
+      const pod = specOf(set).template.spec;
+      const container = pod.containers[0];
+      const readiness: string[] = container.readinessProbe.exec.command;
+      const liveness: string[] = container.livenessProbe.exec.command;
+      // The image's temporary init server answers on the socket only: TCP readiness waits for the real one.
+      expect(readiness).toEqual(expect.arrayContaining(['pg_isready', '--host=127.0.0.1']));
+      expect(liveness).toEqual(expect.arrayContaining(['pg_isready', '--host=/var/run/postgresql']));
+      expect(liveness).not.toEqual(readiness);
+      expect(container.livenessProbe.periodSeconds * container.livenessProbe.failureThreshold).toBeGreaterThan(container.readinessProbe.periodSeconds * (container.readinessProbe.failureThreshold ?? 3));
+      const shm = pod.volumes.find((volume: Spec) => volume.name === container.volumeMounts.find((mount: Spec) => mount.mountPath === '/dev/shm')?.name);
+      expect(shm?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: expect.stringMatching(/^\d+Mi$/) });
+    }
+  });
+
   it("gives every Job's retries time to run: its back-off fits inside activeDeadlineSeconds", () => {
     const jobs = ofKind(objects, 'Job');
     expect(jobs.length).toBeGreaterThan(0);

@@ -130,7 +130,7 @@ describe('profiles and the lock', () => {
   it('refuses a released profile whose file names an image that is not locked, naming the file', () => {
     const prod = released.find((profile) => profile.name === 'prod')!;
     const image = `${splitReference(prod.images.natterApi).repository}@${DIGEST_B}`;
-    const settings = { images: { natterApi: image }, gitOps: { targetRevision: prod.gitOps.targetRevision }, database: { cloudNativePg: { kubernetesApiServer: { cidrs: ['192.0.2.10/32'] } } } };
+    const settings = { images: { natterApi: image }, gitOps: { targetRevision: prod.gitOps.targetRevision }, database: { cloudNativePg: { kubernetesApiServer: { cidrs: ['192.0.2.10/32'] }, backup: { destinationPath: 's3://backups/prod' } } } };
     expect(() => profileFromSettings('prod', settings, 'natter.prod.yaml')).toThrow(SettingsError);
     expect(() => profileFromSettings('prod', settings, 'natter.prod.yaml')).toThrow(/^natter\.prod\.yaml: images\.natterApi/);
   });

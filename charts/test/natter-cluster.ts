@@ -108,6 +108,12 @@ export function kubernetesApiServerOf(profile: NatterProfile): IpEndpoint | unde
   return cidr === undefined ? undefined : ip(firstHostIn(cidr));
 }
 
+/** An address of the object store when the profile names its ranges (undefined otherwise: then any public address). */
+export function objectStoreOf(profile: NatterProfile): IpEndpoint | undefined {
+  const cidr = profile.database.cloudNativePg?.backup.endpointCidrs?.[0];
+  return cidr === undefined ? undefined : ip(firstHostIn(cidr));
+}
+
 /** A client address inside the profile's first node-port client range (undefined without a node port). */
 export function nodePortClientOf(profile: NatterProfile): IpEndpoint | undefined {
   const cidr = profile.api.nodePort?.clientCidrs[0];
@@ -167,7 +173,7 @@ export function clusterModel(objects: readonly Manifest[], profile: NatterProfil
   return {
     evaluator: new NetworkPolicyEvaluator(objects, namespaces),
     pods: Object.fromEntries(ours.map((endpoint) => [endpoint.name, endpoint])),
-    everything: [...ours, edge, otherGateway, ...[nodePortClient, operator, apiServer].filter((endpoint) => endpoint !== undefined), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
+    everything: [...ours, edge, otherGateway, ...[nodePortClient, operator, apiServer, objectStoreOf(profile)].filter((endpoint) => endpoint !== undefined), ...nodeLocalDns, ...Object.values(OUTSIDERS)],
   };
 }
 
@@ -184,6 +190,7 @@ export const PROBES = [
   { port: 5432 },
   { port: 6443 },
   { port: 8000 },
+  { port: 9000 },
   { port: 8080 },
   { port: 8086 },
   { port: 8090 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VARIANTS, OUTSIDERS, PROBES, cloudNativePgOperatorOf, clusterModel, edgePodOf, kubernetesApiServerOf, manifestsOf, nodePortClientOf, variantName } from './natter-cluster.js';
+import { ALL_VARIANTS, OUTSIDERS, PROBES, cloudNativePgOperatorOf, clusterModel, edgePodOf, kubernetesApiServerOf, manifestsOf, nodePortClientOf, objectStoreOf, variantName } from './natter-cluster.js';
 import { connectivityTable, formatAllowed, podTemplates } from '@natter/kube-check';
 import type { NatterProfile } from '../src/profiles.js';
 
@@ -15,6 +15,15 @@ function meshBaseline(from: string, profile: NatterProfile): string[] {
   const cache = profile.dns.nodeLocalCache;
   const nodeLocal = cache === undefined || cache.port !== 53 ? [] : [`${cache.address}:53/UDP`, `${cache.address}:53/TCP`];
   return [...DNS, ...nodeLocal, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+}
+
+/** Where the instances send WAL and base backups: the object store's ranges, or public addresses only. */
+function objectStoreFlows(profile: NatterProfile): string[] {
+  const backup = profile.database.cloudNativePg?.backup;
+  if (backup === undefined) return [];
+  const port = backup.endpointUrl === undefined || new URL(backup.endpointUrl).port === '' ? 443 : Number(new URL(backup.endpointUrl).port);
+  const targets = backup.endpointCidrs === undefined ? [OUTSIDERS.publicV4.ip, OUTSIDERS.publicV6.ip] : [objectStoreOf(profile)!.ip];
+  return targets.map((target) => `${target}:${port}/TCP`);
 }
 
 /**
@@ -34,6 +43,7 @@ function databaseFlows(profile: NatterProfile): string[] {
   return [
     ...DNS.map((target) => `natter-api/natter-database -> ${target}`),
     `natter-api/natter-database -> ${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`,
+    ...objectStoreFlows(profile).map((to) => `natter-api/natter-database -> ${to}`),
     // Instance to instance (5432, 8000) is one pod template to itself: the table leaves it out (see below).
     ...instancePorts.map((to) => `${operator.namespace}/${operator.name} -> ${to}`),
     ...clients.map((client) => `${client} -> natter-api/natter-database:5432/TCP`),
@@ -115,10 +125,13 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     const baseline = meshBaseline('natter-database', profile).map((flow) => flow.slice('natter-api/natter-database -> '.length));
     const expected = apiServer === undefined
       ? baseline
-      : [...baseline.filter((target) => !MESH_CONTROL_PLANE.includes(target)), `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`];
+      : [...baseline.filter((target) => !MESH_CONTROL_PLANE.includes(target)), `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`, ...objectStoreFlows(profile)];
     expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual(expected.sort());
-    // Not the internet, not the metadata service, not the API server on another port.
-    for (const target of [OUTSIDERS.publicV4, OUTSIDERS.metadata, OUTSIDERS.privateA]) expect(evaluator.isAllowed(database, target, { port: 443 })).toBe(false);
+    // Never the metadata service or a private address (the object store rule excepts them), never plain HTTP.
+    for (const target of [OUTSIDERS.metadata, OUTSIDERS.privateA, OUTSIDERS.privateC, OUTSIDERS.loopback]) {
+      for (const port of [80, 443]) expect(evaluator.isAllowed(database, target, { port }), `${target.ip}:${port}`).toBe(false);
+    }
+    expect(evaluator.isAllowed(database, OUTSIDERS.publicV4, { port: 80 })).toBe(false);
   });
 
   it('let CloudNativePG instances replicate to and check each other (5432, 8000), and nothing else between them', () => {

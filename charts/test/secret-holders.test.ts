@@ -1,8 +1,8 @@
 /**
  * Which pods hold which credential: the docs name them (charts/README.md), so a change here must
- * change the docs too. The owner password is PostgreSQL's superuser password: the database pod
- * needs it to initialise its data directory, the migration to create the schema and set the API
- * role's password; the API and link-preview never hold it.
+ * change the docs too. No pod but the StatefulSet database (whose image bootstraps with it) holds a
+ * superuser credential; CloudNativePG has none at all. The owner (not a superuser) is held by the
+ * migration, and by the StatefulSet, whose init script creates it; the API and link-preview never.
  */
 import { describe, expect, it } from 'vitest';
 import { SECRETS } from '../src/contract.js';
@@ -18,6 +18,18 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       .sort();
 
   const statefulset = profile.database.engine === 'statefulset';
+
+  it('mounts a superuser credential nowhere but in the StatefulSet database, for its own bootstrap (CloudNativePG: nowhere)', () => {
+    expect(holders(SECRETS.databaseSuperuser.secretName)).toEqual(statefulset ? ['StatefulSet/natter-database'] : []);
+    const mounted = templates.flatMap((template) => (template.spec.volumes ?? []).flatMap((volume) => (volume.secret?.secretName ? [volume.secret.secretName] : [])));
+    expect(mounted.filter((name) => /superuser/.test(name) && name !== SECRETS.databaseSuperuser.secretName)).toEqual([]);
+    if (statefulset) {
+      const database = templates.find((template) => template.ownerKind === 'StatefulSet')!;
+      const env = database.spec.containers[0]!.env ?? [];
+      // The image reads POSTGRES_PASSWORD_FILE only to initialise a new data directory.
+      expect(env.filter((variable) => variable.value?.includes(SECRETS.databaseSuperuser.secretName)).map((variable) => variable.name)).toEqual(['POSTGRES_PASSWORD_FILE']);
+    }
+  });
 
   it('mounts the owner password in the migration Job (and the StatefulSet database that initialises with it) only', () => {
     expect(holders(SECRETS.databaseOwner.secretName)).toEqual(['Job/natter-database-migration', ...(statefulset ? ['StatefulSet/natter-database'] : [])]);

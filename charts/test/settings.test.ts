@@ -15,7 +15,7 @@ const PINNED_IMAGES = `images:
   requireReleased: false
 `;
 /** The one CloudNativePG setting without a default, indented under `database:`. */
-const CLUSTER = '  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}}\n';
+const CLUSTER = '  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}, backup: {destinationPath: s3://backups/staging}}\n';
 /** A complete profile with pinned images: the database is CloudNativePG unless a test says otherwise. */
 const PINNED = `${PINNED_IMAGES}database:\n${CLUSTER}`;
 
@@ -63,6 +63,8 @@ describe('the settings model', () => {
           postgresMajorVersion: 16,
           operator: { namespace: 'cnpg-system', podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
           kubernetesApiServer: { cidrs: ['192.0.2.10/32'], port: 6443 },
+          backup: { destinationPath: 's3://backups/staging', credentialsSecret: 'natter-backup-credentials', retentionPolicy: '30d', schedule: '0 0 3 * * *' },
+          restore: { enabled: false, sourceServerName: 'natter-database' },
         },
       },
     });
@@ -126,14 +128,23 @@ edge:
       'natter.staging.yaml: 3 invalid settings',
       '  database.cloudNativePg.instances: must be >= 3, got 2',
       "  database.cloudNativePg.kubernetesApiServer.cidrs[0]: must be a CIDR range such as 192.168.49.0/24 or fd00::/8, got 'api-server'",
-      '  database.cloudNativePg.synchronousStandbys: must be below instances (2): the primary is not its own standby, got 3',
+      '  database.cloudNativePg.backup: is required (object)',
     ]);
-    expect(failure(`database:\n  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}, instances: 3, synchronousStandbys: 3}\n`, PINNED_IMAGES)).toMatch(
+    expect(failure(`database:\n  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}, backup: {destinationPath: s3://backups/p}, instances: 3, synchronousStandbys: 3}\n`, PINNED_IMAGES)).toMatch(
       /database\.cloudNativePg\.synchronousStandbys: must be below instances \(3\): the primary is not its own standby, got 3$/,
     );
     const taggedOperand = `images: {natterApi: a:1, linkPreview: b:1, cloudNativePgPostgres: 'registry.example:5000/pg:17.2-standard-bookworm@sha256:${'c'.repeat(64)}', requireDigest: false, requireReleased: false}\ndatabase:\n${CLUSTER}`;
     expect(() => parseProfile('staging', taggedOperand)).toThrow(/images\.cloudNativePgPostgres: must be PostgreSQL 16 \(database\.cloudNativePg\.postgresMajorVersion\), but its tag says 17/);
-    expect(parseProfile('staging', taggedOperand.replace('cidrs: [192.0.2.10/32]', 'cidrs: [192.0.2.10/32]}, postgresMajorVersion: 17').replace('}}', '}')).database.cloudNativePg?.postgresMajorVersion).toBe(17);
+    const seventeen = taggedOperand.replace(CLUSTER, CLUSTER.replace('cloudNativePg: {', 'cloudNativePg: {postgresMajorVersion: 17, '));
+    expect(parseProfile('staging', seventeen).database.cloudNativePg?.postgresMajorVersion).toBe(17);
+    expect(failure(`database:\n  cloudNativePg: {kubernetesApiServer: {cidrs: [192.0.2.10/32]}, backup: {destinationPath: 'https://b', endpointUrl: 'http://minio:9000', retentionPolicy: 30, schedule: '0 3 * * *'}, restore: {pointInTime: yesterday}}\n`, PINNED_IMAGES).split('\n')).toEqual([
+      'natter.staging.yaml: 5 invalid settings',
+      "  database.cloudNativePg.backup.destinationPath: must be s3://<bucket>[/<path>] such as s3://natter-backups/prod, got 'https://b'",
+      "  database.cloudNativePg.backup.endpointUrl: Invalid URL, got 'http://minio:9000'",
+      '  database.cloudNativePg.backup.retentionPolicy: must be a string, got 30',
+      "  database.cloudNativePg.backup.schedule: must be a six-field cron expression with seconds first, such as '0 0 3 * * *', got '0 3 * * *'",
+      "  database.cloudNativePg.restore.pointInTime: Invalid ISO datetime, got 'yesterday'",
+    ]);
     // Only the PostgreSQL image the engine runs is required.
     expect(() => parseProfile('staging', `images: {natterApi: a:1, linkPreview: b:1, requireDigest: false, requireReleased: false}\ndatabase:\n${CLUSTER}`)).toThrow(
       /^natter\.staging\.yaml: invalid setting\n {2}images\.cloudNativePgPostgres: must be set because images\.requireReleased is false .* and database\.engine is cloudnative-pg/,

@@ -67,7 +67,7 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
       ...(profile.edge.kind === 'gateway-api' ? ['gateway.networking.k8s.io'] : []),
       ...(profile.edge.kind === 'gateway-api' && profile.edge.gatewayApi.implementation === 'envoy-gateway' ? ['gateway.envoyproxy.io'] : []),
       ...(profile.secrets.externalSecrets !== undefined ? ['external-secrets.io'] : []),
-      ...(profile.database.engine === 'cloudnative-pg' ? ['postgresql.cnpg.io'] : []),
+      ...(profile.database.engine === 'cloudnative-pg' ? ['barmancloud.cnpg.io', 'postgresql.cnpg.io'] : []),
     ];
     expect([...new Set(custom.map((object) => object.apiVersion.split('/')[0]))].sort()).toEqual(expectedGroups.sort());
     expect(validateCustomResources(custom, CRDS.schemas)).toEqual({ errors: [], unknownKinds: [] });
@@ -124,8 +124,9 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     if (profile.database.engine === 'statefulset') {
       expect(secretsMountedBy(objects, API)).toEqual([SECRETS.hmacKey.secretName, SECRETS.databaseApiUser.secretName].sort());
       expect(secretsMountedBy(objects, MIGRATION)).toEqual([SECRETS.databaseApiUser.secretName, SECRETS.databaseOwner.secretName].sort());
-      expect(secretsMountedBy(objects, DATABASE)).toEqual([SECRETS.databaseOwner.secretName]);
-      expect(env(templateNamed(objects, DATABASE), 'POSTGRES_PASSWORD_FILE')).toBe('/var/run/secrets/natter/natter-database-owner/password');
+      expect(secretsMountedBy(objects, DATABASE)).toEqual([SECRETS.databaseOwner.secretName, SECRETS.databaseSuperuser.secretName].sort());
+      expect(env(templateNamed(objects, DATABASE), 'POSTGRES_PASSWORD_FILE')).toBe('/var/run/secrets/natter/natter-database-superuser/password');
+      expect(env(templateNamed(objects, DATABASE), 'NATTER_OWNER_PASSWORD_FILE')).toBe('/var/run/secrets/natter/natter-database-owner/password');
     } else {
       // The operator sets the API role's password: the migration holds only the owner's, and both hold the server's CA.
       expect(secretsMountedBy(objects, API)).toEqual([SECRETS.hmacKey.secretName, SECRETS.databaseApiUser.secretName, `${DATABASE}-ca`].sort());

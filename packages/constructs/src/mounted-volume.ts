@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, type Size } from 'cdk8s';
 import { k8s, type IConfigMap, type IPersistentVolumeClaim } from 'cdk8s-plus-27';
 import { assertAbsolutePath, assertDnsLabel, assertDnsSubdomain } from './names.js';
 import { volumeNameFor } from './pod-volumes.js';
@@ -36,6 +36,15 @@ export interface ClaimVolumeOptions extends MountedVolumeOptions {
   readonly readOnly?: boolean;
 }
 
+/** Options of `MountedVolume.memory`. */
+export interface MemoryVolumeOptions extends MountedVolumeOptions {
+  /**
+   * The most the volume may hold; it counts against the container's memory limit, and the pod is
+   * evicted when it is exceeded.
+   */
+  readonly sizeLimit: Size;
+}
+
 /** Options of `MountedVolume.serviceAccountToken`. */
 export interface ServiceAccountTokenVolumeOptions extends MountedVolumeOptions {
   /** The audience the token is for (the service that verifies it), e.g. `vault`. */
@@ -68,6 +77,18 @@ export class MountedVolume {
       return { key, path };
     });
     return new MountedVolume(options, (name) => ({ name, configMap: { name: configMapName, items, defaultMode: 0o440 } }), true);
+  }
+
+  /**
+   * A writable, size-limited tmpfs (`emptyDir` with `medium: Memory`), e.g. `/dev/shm` for
+   * PostgreSQL's shared memory, which the container runtime's default (64 MiB) would starve.
+   */
+  public static memory(options: MemoryVolumeOptions): MountedVolume {
+    if (options.sizeLimit.toKibibytes() <= 0) {
+      throw new Error(`sizeLimit of the memory volume at ${options.mountPath} must be positive, got ${options.sizeLimit.asString()}`);
+    }
+    const sizeLimit = k8s.Quantity.fromString(options.sizeLimit.asString());
+    return new MountedVolume(options, (name) => ({ name, emptyDir: { medium: 'Memory', sizeLimit } }), false);
   }
 
   /** A PersistentVolumeClaim created elsewhere (StatefulSets: use `volumeClaims`). */

@@ -100,6 +100,17 @@ describe('what a second app needs', () => {
     expect(spec.automountServiceAccountToken).toBe(false);
   });
 
+  it('mounts a size-limited, writable memory volume (a tmpfs /dev/shm)', () => {
+    const chart = chartIn();
+    new HardenedStatefulSet(chart, 'db', { image: IMAGE, volumes: [MountedVolume.memory({ mountPath: '/dev/shm', sizeLimit: Size.mebibytes(256) })] });
+    const manifests = synth(chart);
+    expectSchemaValid(manifests);
+    const spec = podSpec(only(manifests, 'StatefulSet'));
+    expectRestrictedPod(spec);
+    expect(spec.volumes).toContainEqual({ name: 'dev-shm', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'dev-shm', mountPath: '/dev/shm', readOnly: false });
+  });
+
   it('sets the rollout strategy of a Deployment', () => {
     const chart = chartIn();
     new HardenedDeployment(chart, 'web', {
@@ -131,6 +142,7 @@ describe('what a second app needs', () => {
         () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, env: { DB: EnvValue.fromSecretValue({ secret: Secret.fromSecretName(chartIn(), 'S', 'db'), key: 'url' }) } }),
         /'DB' reads Secret 'db': secret values never go into the environment/,
       ],
+      ['a memory volume has no size', () => MountedVolume.memory({ mountPath: '/dev/shm', sizeLimit: Size.mebibytes(0) }), /sizeLimit of the memory volume at \/dev\/shm must be positive, got 0Mi/],
       ['a toleration has no key (it tolerates every taint)', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, tolerations: [{ operator: 'Exists' }] }), /a toleration without a key tolerates every taint/],
       ['an image pull secret name is invalid', () => new HardenedDeployment(chartIn(), 'web', { image: IMAGE, imagePullSecrets: ['Registry'] }), /imagePullSecrets entry must be a DNS subdomain/],
       ['the grace period is fractional', () => new HardenedJob(chartIn(), 'job', { image: IMAGE, terminationGracePeriod: Duration.millis(1500) }), /terminationGracePeriod must be whole seconds >= 0|cannot be converted/],

@@ -51,7 +51,10 @@ export function cloudNativePgInstanceTemplate(cluster: Manifest, objects: readon
   const status = 8000;
   const podSpec: IPodSpec = {
     serviceAccountName: spec.serviceAccountName ?? name,
-    securityContext: { runAsUser: uid, runAsGroup: gid, fsGroup: gid, runAsNonRoot: true, seccompProfile, ...spec.podSecurityContext },
+    // The operator's default, or the Cluster's own with only the UID, GID and seccomp profile filled in.
+    securityContext: spec.podSecurityContext === undefined
+      ? { runAsUser: uid, runAsGroup: gid, fsGroup: gid, runAsNonRoot: true, seccompProfile }
+      : { runAsUser: uid, runAsGroup: gid, seccompProfile, ...spec.podSecurityContext },
     containers: [
       {
         name: 'postgres',

@@ -46,6 +46,11 @@ describe('a CloudNativePG Cluster', () => {
     expect(checkPodSecurity(template!, 'restricted')).toEqual([]);
   });
 
+  it('takes a podSecurityContext as the operator does: it replaces the default, which fills in only UID, GID and seccomp', () => {
+    const [template] = podTemplates(cluster({ podSecurityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }));
+    expect(template!.spec.securityContext).toEqual({ runAsUser: 26, runAsGroup: 26, seccompProfile: { type: 'RuntimeDefault' }, appArmorProfile: { type: 'RuntimeDefault' } });
+  });
+
   it('follows postgresUID/postgresGID, imageName and a weakened security context (which restricted then refuses)', () => {
     const [template] = podTemplates(cluster({ postgresUID: 10001, postgresGID: 10002, imageCatalogRef: undefined, imageName: 'example/pg:16.4', securityContext: { allowPrivilegeEscalation: true } }));
     expect(template!.spec.securityContext).toMatchObject({ runAsUser: 10001, runAsGroup: 10002 });
