@@ -60,9 +60,12 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     expect(databases.length).toBe(profile.database.engine === 'cloudnative-pg' ? 0 : 1);
     for (const template of databases) {
       const container = template.spec.containers[0] as { readinessProbe: Probe; livenessProbe: Probe };
-      const readiness = (container.readinessProbe.exec.command as string[]).join(' ');
-      expect(container.readinessProbe.exec.command[0]).toBe('pg_isready');
-      expect(container.livenessProbe.exec.command).toEqual(['sh', '-c', `${readiness}; [ $? -le 1 ]`]);
+      // Readiness: pg_isready must exit 0. Liveness: the same check on the socket, where exit 1
+      // (up, rejecting connections while it recovers) still counts as alive.
+      const readiness = container.readinessProbe.exec.command as string[];
+      expect(readiness[0]).toBe('pg_isready');
+      const socketCheck = readiness.map((argument) => (argument.startsWith('--host=') ? '--host=/var/run/postgresql' : argument)).join(' ');
+      expect(container.livenessProbe.exec.command).toEqual(['sh', '-c', `${socketCheck}; [ $? -le 1 ]`]);
     }
   });
 });
