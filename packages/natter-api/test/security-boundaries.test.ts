@@ -97,6 +97,12 @@ describe('authentication, more edges', () => {
     expect(response.body).toEqual({ error: 'invalid username' });
   });
 
+  it.each(['Basic', 'basic'])('when the header is the bare scheme %j (no space, no credentials), then 400 like any Basic value without a colon', async (header) => {
+    const response = await app().http.get('/logs').set('Authorization', header);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid auth header' });
+  });
+
   it('when a token string has the right length but its dot elsewhere (a 33-byte MAC), then no login (401), never a 500', async () => {
     const misplaced = `${'a'.repeat(26)}.${Buffer.alloc(33, 7).toString('base64url')}`;
     expect(misplaced).toHaveLength(71);

@@ -93,6 +93,14 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
   pool.on('error', (error) => options.logger.warn({ err: { message: error.message } }, 'idle database connection lost'));
+  // Between the pool handing a client to pool.connect()'s promise and the caller's first line
+  // running, the rest of the socket chunk being parsed can still arrive: a 57P01 right behind a
+  // ReadyForQuery was emitted on a client with no listener at all and ended the process. A listener
+  // for each client's whole life closes every such window; the failure itself reaches the query,
+  // the transaction (below) or the pool's idle listener, which decide and log.
+  pool.on('connect', (client) => {
+    client.on('error', (error: Error & { code?: unknown }) => options.logger.debug({ err: { message: error.message, code: error.code } }, 'database connection error'));
+  });
   const statementName = statementNamer();
   const pooled = queryable(pool, statementName);
   return {
