@@ -95,6 +95,7 @@ describe('limits', () => {
     it.each([
       ['gzip', gzipSync(page)],
       ['x-gzip', gzipSync(page)],
+      ['GZIP', gzipSync(page)],
       ['br', brotliCompressSync(page)],
       ['deflate', deflateSync(page)],
       ['deflate', deflateRawSync(page)],

@@ -121,6 +121,14 @@ describe('redirects', () => {
     expect(harness.fixture.requests).toHaveLength(1);
   });
 
+  it('when the URL is exactly 4096 characters long, then it is previewed', async () => {
+    harness = await redirectingTo(() => '/landing');
+    const prefix = `${harness.fixture.origin}/`;
+    const url = `${prefix}${'a'.repeat(4096 - prefix.length)}`;
+    expect(url).toHaveLength(4096);
+    expect((await harness.previewer.preview(url)).title).toBe('landing');
+  });
+
   it('when the URL is longer than 4096 characters, then 400 before anything is resolved or connected', async () => {
     harness = await redirectingTo(() => '/landing');
     const error = await previewFailure(harness.previewer, `${harness.fixture.origin}/${'a'.repeat(4100)}`);
