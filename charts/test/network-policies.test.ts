@@ -10,11 +10,16 @@ const MESH_CONTROL_PLANE = [
 ];
 const DNS = ['kube-system/coredns:53/UDP', 'kube-system/coredns:53/TCP'];
 
-/** What every pod may send: DNS (and NodeLocal DNSCache when the profile has it) and the Linkerd control plane (the proxy needs both). */
-function meshBaseline(from: string, profile: NatterProfile): string[] {
+/** The resolvers every pod may query: kube-dns, and NodeLocal DNSCache when the profile has it. */
+function dnsOf(profile: NatterProfile): string[] {
   const cache = profile.dns.nodeLocalCache;
   const nodeLocal = cache === undefined || cache.port !== 53 ? [] : [`${cache.address}:53/UDP`, `${cache.address}:53/TCP`];
-  return [...DNS, ...nodeLocal, ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
+  return [...DNS, ...nodeLocal];
+}
+
+/** What every pod may send: DNS and the Linkerd control plane (the proxy needs both). */
+function meshBaseline(from: string, profile: NatterProfile): string[] {
+  return [...dnsOf(profile), ...MESH_CONTROL_PLANE].map((target) => `natter-api/${from} -> ${target}`);
 }
 
 /** Where the instances send WAL and base backups: the object store's ranges, or public addresses only. */
@@ -41,7 +46,7 @@ function databaseFlows(profile: NatterProfile): string[] {
   const apiServer = kubernetesApiServerOf(profile)!;
   const instancePorts = ['5432', '8000'].map((port) => `natter-api/natter-database:${port}/TCP`);
   return [
-    ...DNS.map((target) => `natter-api/natter-database -> ${target}`),
+    ...dnsOf(profile).map((target) => `natter-api/natter-database -> ${target}`),
     `natter-api/natter-database -> ${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`,
     ...objectStoreFlows(profile).map((to) => `natter-api/natter-database -> ${to}`),
     // Instance to instance (5432, 8000) is one pod template to itself: the table leaves it out (see below).
@@ -122,10 +127,9 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
   it('let the database reach nothing but DNS and the Linkerd control plane (StatefulSet), or DNS, its peers and the API server (CloudNativePG)', () => {
     const rows = connectivityTable(evaluator, [database], everything, PROBES).filter((row) => row.allowed);
     const apiServer = kubernetesApiServerOf(profile);
-    const baseline = meshBaseline('natter-database', profile).map((flow) => flow.slice('natter-api/natter-database -> '.length));
     const expected = apiServer === undefined
-      ? baseline
-      : [...baseline.filter((target) => !MESH_CONTROL_PLANE.includes(target)), `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`, ...objectStoreFlows(profile)];
+      ? [...dnsOf(profile), ...MESH_CONTROL_PLANE]
+      : [...dnsOf(profile), `${apiServer.ip}:${profile.database.cloudNativePg!.kubernetesApiServer.port}/TCP`, ...objectStoreFlows(profile)];
     expect(rows.map((row) => `${row.to}:${row.port}/${row.protocol}`).sort()).toEqual(expected.sort());
     // Never the metadata service or a private address (the object store rule excepts them), never plain HTTP.
     for (const target of [OUTSIDERS.metadata, OUTSIDERS.privateA, OUTSIDERS.privateC, OUTSIDERS.loopback]) {

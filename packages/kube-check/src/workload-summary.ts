@@ -84,8 +84,10 @@ function summarize(template: PodTemplate, serviceAccounts: readonly Manifest[], 
   const appArmors = [...new Set(containers.map((container) =>
     container.securityContext?.appArmorProfile?.type ?? pod.appArmorProfile?.type ??
     template.annotations[`container.apparmor.security.beta.kubernetes.io/${container.name}`] ?? 'runtime default (unset)'))];
-  const spec = (template.source.spec ?? {}) as { replicas?: number; parallelism?: number };
-  const replicas = template.ownerKind === 'Job' || template.ownerKind === 'CronJob' ? undefined : template.ownerKind === 'Pod' ? 1 : (spec.replicas ?? 1);
+  const spec = (template.source.spec ?? {}) as { replicas?: number; parallelism?: number; instances?: number };
+  // A CloudNativePG Cluster runs `instances` pods (its operator keeps their PodDisruptionBudgets itself).
+  const declared = template.ownerKind === 'Cluster' ? spec.instances : spec.replicas;
+  const replicas = template.ownerKind === 'Job' || template.ownerKind === 'CronJob' ? undefined : template.ownerKind === 'Pod' ? 1 : (declared ?? 1);
   const budget = budgets.find((candidate) => {
     const selector = ((candidate.spec ?? {}) as { selector?: LabelSelector }).selector;
     return namespaceOf(candidate) === template.namespace && selector !== undefined && selectorMatches(selector, template.labels);

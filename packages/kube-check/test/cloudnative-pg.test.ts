@@ -6,6 +6,7 @@ import { readCrdDirectory } from '../src/crd-schema.js';
 import type { Manifest } from '../src/manifest.js';
 import { podTemplates } from '../src/manifest.js';
 import { checkPodSecurity } from '../src/pod-security.js';
+import { summarizeWorkloads } from '../src/workload-summary.js';
 import { networkPolicy } from './fixtures.js';
 
 const CRDS = readCrdDirectory(new URL('../../../charts/crds', import.meta.url).pathname);
@@ -80,6 +81,11 @@ describe('a CloudNativePG Cluster', () => {
     const findings = runChecks(cluster({ instance: 3 }), { crds: CRDS }).findings.map(formatFinding);
     expect(findings).toContain('FAIL Cluster/shop/db spec.instance: /spec/instance is an unknown field');
   }, 60_000);
+
+  it('is a workload of `instances` replicas in the summary the report and the diff use', () => {
+    const [summary] = summarizeWorkloads(cluster());
+    expect(summary).toMatchObject({ id: 'Cluster/shop/db', replicas: 3 });
+  });
 
   it('is a peer the NetworkPolicies select by its cnpg.io/cluster label', () => {
     const objects = [...cluster(), networkPolicy('db-from-operator', { podSelector: { matchLabels: { 'cnpg.io/cluster': 'db' } }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 8000 }] }] })];
