@@ -70,7 +70,7 @@ gitOps:
 `;
 
 /** The files whose suites run once per profile: each must pick up a profile it has never seen. */
-const PER_PROFILE_SUITES = ['argocd.test.ts', 'data-retention.test.ts', 'external-secrets.test.ts', 'node-support.test.ts', 'namespace-budget.test.ts', 'proxy-metrics.test.ts', 'wiring.test.ts', 'cloudnative-pg.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts', 'edge.test.ts'];
+const PER_PROFILE_SUITES = ['argocd.test.ts', 'data-retention.test.ts', 'external-secrets.test.ts', 'node-support.test.ts', 'namespace-budget.test.ts', 'proxy-metrics.test.ts', 'wiring.test.ts', 'cloudnative-pg.test.ts', 'hardening.test.ts', 'label-copy.test.ts', 'secret-holders.test.ts', 'network-policies.test.ts', 'pod-security.test.ts', 'linkerd-policy.test.ts', 'natter-chart.test.ts', 'edge.test.ts', 'probes.test.ts', 'public-internet-egress.test.ts'];
 
 interface JsonReport {
   readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly fullName: string; readonly status: string }[] }[];
