@@ -24,7 +24,7 @@ export const API_PASS_THROUGH = [
 ] as const;
 
 /** Passed through to link-preview when set, e.g. `PREVIEW_TIMEOUT_MS=5000 npm run dev`. */
-export const LINK_PREVIEW_PASS_THROUGH = ['PREVIEW_TIMEOUT_MS', 'PREVIEW_MAX_BYTES', 'PREVIEW_MAX_REDIRECTS', 'PREVIEW_ALLOWED_PORTS', 'PREVIEW_MAX_CONCURRENCY'] as const;
+export const LINK_PREVIEW_PASS_THROUGH = ['PREVIEW_TIMEOUT_MS', 'PREVIEW_MAX_BYTES', 'PREVIEW_MAX_REDIRECTS', 'PREVIEW_ALLOWED_PORTS', 'PREVIEW_MAX_CONCURRENCY', 'READINESS_DNS_NAME'] as const;
 
 /** Read by npm run dev itself and handed to both services (it must show their listening lines). */
 export const SHARED = ['LOG_LEVEL'] as const;
