@@ -13,6 +13,7 @@ export default defineProject({
       'test/messages.test.ts',
       'test/pipeline.test.ts',
       'test/security.test.ts',
+      'test/security-boundaries.test.ts',
     ],
   },
 });

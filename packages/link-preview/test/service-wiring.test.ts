@@ -99,6 +99,51 @@ describe('process wiring', () => {
       expect(outside.connections).toBe(0);
     });
 
+    it('when previews carry secrets in path, query, fragment and userinfo, then every log line names the host only', async () => {
+      const page = await startFixture((request, response) => {
+        if (request.url?.startsWith('/hop-')) {
+          response.writeHead(302, { location: '/landing-SECRETPATH3?token=SECRETQUERY3' });
+          response.end();
+        } else if (request.url?.startsWith('/broken-')) {
+          response.writeHead(500, { 'content-type': 'text/html' });
+          response.end('<title>error</title>');
+        } else {
+          html('<title>page</title>')(request, response, page);
+        }
+      });
+      started.push(page);
+      const service = await running(launcher, ['--allow-fixture-range', '127.0.0.1/32'], {
+        PORT: '0',
+        ALLOWED_HOSTS: HOST,
+        PREVIEW_ALLOWED_PORTS: String(page.port),
+        LOG_LEVEL: 'debug',
+      });
+      const origin = `127.0.0.1:${page.port}`;
+      const targets: Array<[string, number]> = [
+        [`http://${origin}/SECRETPATH1?token=SECRETQUERY1#SECRETFRAGMENT1`, 200],
+        [`http://${origin}/hop-SECRETPATH2?token=SECRETQUERY2`, 200],
+        [`http://SECRETUSER4:SECRETPASSWORD4@${origin}/SECRETPATH4`, 400],
+        [`http://SECRETUSER5@${origin}/SECRETPATH5`, 400],
+        [`http://:SECRETPASSWORD6@${origin}/SECRETPATH6`, 400],
+        [`http://${origin}/broken-SECRETPATH7?token=SECRETQUERY7`, 502],
+        [`http://127.0.0.2:${page.port}/SECRETPATH8?token=SECRETQUERY8`, 400],
+        [`http://${origin}/SECRETPATH9?token=${'x'.repeat(5000)}`, 400],
+        [`not a URL SECRETPATH10`, 400],
+      ];
+      for (const [target, status] of targets) {
+        expect((await getJson(service, `/preview?url=${encodeURIComponent(target)}`)).status, target).toBe(status);
+      }
+      await service.stop();
+      const lines = service.stdout().split('\n').filter((line) => line !== '');
+      expect(lines.filter((line) => /SECRET/.test(line))).toEqual([]);
+      const previews = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.event === 'preview');
+      expect(previews).toHaveLength(targets.length);
+      for (const entry of previews) {
+        expect(Object.keys(entry)).not.toContain('url');
+        if (entry.host !== undefined) expect([origin, `127.0.0.2:${page.port}`]).toContain(entry.host);
+      }
+    }, 30_000);
+
     it('when proxy variables are set, then they are ignored and the page is fetched directly', async () => {
       const proxy = await fixtureServing('<title>proxied</title>');
       const page = await fixtureServing('<title>direct</title>');

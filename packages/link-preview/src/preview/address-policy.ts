@@ -109,7 +109,7 @@ function withParsed(address: string, classify: (parsed: ipaddr.IPv4 | ipaddr.IPv
  * explicit list or ipaddr.js says so. The name is for logs only; callers must not send it to a client.
  */
 export function nonPublicRange(address: string): string | undefined {
-  return opinions.listed(address) ?? opinions.library(address);
+  return withParsed(address, (parsed) => listed(parsed) ?? classifiedByLibrary(parsed));
 }
 
 /**
