@@ -18,8 +18,8 @@ export interface MalformedTarget {
 
 export interface MalformedRequest {
   readonly name: string;
-  /** Written one by one: separate writes, as a client trickling bytes would. */
-  readonly chunks: readonly Buffer[];
+  /** The bytes on the wire. */
+  readonly payload: Buffer;
   /**
    * Rows a server may rightly leave waiting for more bytes end with its headers timeout: they get
    * that long (plus the timeout check's period) before they count as a hang.
@@ -108,5 +108,5 @@ export function malformedRequests(target: MalformedTarget): MalformedRequest[] {
     ['JSON declared as latin1', (i) => withBody(i, '{}', 'Content-Type: application/json; charset=latin1')],
     ['body longer than its Content-Length', (i) => post(i, [json, 'Content-Length: 2'], `{}GET / HTTP/1.1${CRLF}${CRLF}`)],
   ];
-  return rows.map(([name, build, options], index) => ({ name, chunks: build(index), ...options }));
+  return rows.map(([name, build, options], index) => ({ name, payload: Buffer.concat(build(index)), ...options }));
 }

@@ -3,7 +3,7 @@
  * the service's security headers, or a closed connection. Anything else — a 5xx, a bare Node
  * error page, a hang — is a failure, with the reason spelled out.
  */
-import type { RawOutcome } from './raw-http.js';
+import type { RawExchange } from '@natter/process-harness';
 
 /** The headers a service's contract puts on every response, errors included (lower-case names). */
 export interface HeaderContract {
@@ -40,14 +40,17 @@ export type Verdict =
   | { readonly kind: 'closed' }
   | { readonly kind: 'failed'; readonly status: number | undefined; readonly reason: string };
 
-export function judge(outcome: RawOutcome, contract: HeaderContract): Verdict {
-  if (outcome.kind === 'closed') return { kind: 'closed' };
-  if (outcome.kind === 'timeout') return { kind: 'failed', status: undefined, reason: `no answer and no close (received ${JSON.stringify(outcome.received.slice(0, 200))})` };
-  const { status, headers, body } = outcome;
-  const failed = (reason: string): Verdict => ({ kind: 'failed', status, reason: `${reason}; got ${JSON.stringify(outcome.raw.slice(0, 300))}` });
+/** Judges what `rawRequest(…, { until: 'response' })` brought back. */
+export function judge(exchange: RawExchange, contract: HeaderContract): Verdict {
+  const { status, headers, body, raw } = exchange;
+  if (status === undefined) {
+    if (raw !== '') return { kind: 'failed', status: undefined, reason: `not an HTTP/1.x response: ${JSON.stringify(raw.slice(0, 200))}` };
+    return exchange.closedByServer ? { kind: 'closed' } : { kind: 'failed', status: undefined, reason: 'no answer and no close: a hang' };
+  }
+  const failed = (reason: string): Verdict => ({ kind: 'failed', status, reason: `${reason}; got ${JSON.stringify(raw.slice(0, 300))}` });
   if (status < 400 || status > 499) return failed(`status ${status}, not a 4xx`);
   for (const [name, value] of Object.entries(contract.required)) {
-    if (headers[name]?.length !== 1 || headers[name]![0] !== value) return failed(`header ${name} should be ${JSON.stringify(value)}`);
+    if (headers[name] !== value) return failed(`header ${name} should be ${JSON.stringify(value)}`);
   }
   const present = contract.absent.filter((name) => headers[name] !== undefined);
   if (present.length > 0) return failed(`headers ${present.join(', ')} should be absent`);

@@ -3,12 +3,11 @@
  * a JSON 4xx with the service's security headers or a closed connection — never a 5xx, a bare
  * error page or a hang — and the service answers a normal request right afterwards.
  */
-import { request } from '@natter/process-harness';
+import { rawRequest, request } from '@natter/process-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiWithDatabase, type ApiWithDatabase } from '../src/api-with-database.js';
 import { malformedRequests } from '../src/malformed-requests.js';
 import { plantSecrets } from '../src/planted-secrets.js';
-import { sendRaw } from '../src/raw-http.js';
 import { startLinkPreview, type RunningService } from '../src/services.js';
 import { API_HEADERS, judge, LINK_PREVIEW_HEADERS, type HeaderContract, type Verdict } from '../src/verdict.js';
 
@@ -62,7 +61,7 @@ describe('malformed HTTP against both services', () => {
       SERVICES.map(async ({ name, service, contract, path }) => {
         const row = malformedRequests({ host: service().host, path, secrets }).find((candidate) => candidate.name === rowName)!;
         const timeoutMs = row.waitsForHeadersTimeout === true ? HEADERS_TIMEOUT_DEADLINE_MS : PROMPT_DEADLINE_MS;
-        const verdict = judge(await sendRaw(service().port, row.chunks, { timeoutMs }), contract);
+        const verdict = judge(await rawRequest(`http://127.0.0.1:${service().port}`, row.payload, { until: 'response', waitMs: timeoutMs }), contract);
         verdicts.set(rowName, (verdicts.get(rowName) ?? new Map<string, Verdict>()).set(name, verdict));
         const health = await request(`http://127.0.0.1:${service().port}/health`, { headers: { host: service().host }, timeoutMs: PROMPT_DEADLINE_MS });
         return { name, verdict: verdict.kind === 'failed' ? verdict.reason : verdict.kind, health: health.status, exit: service().exit() };

@@ -4,12 +4,11 @@
  * requests that fail in every way we can provoke and in the whole malformed-HTTP table; then every
  * line both services wrote, start to shutdown, is scanned.
  */
-import { basicAuth, request } from '@natter/process-harness';
+import { basicAuth, rawRequest, request } from '@natter/process-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiWithDatabase, type ApiWithDatabase } from '../src/api-with-database.js';
 import { malformedRequests } from '../src/malformed-requests.js';
 import { basicHeaderValue, linesRevealing, plantSecrets, revealingForms } from '../src/planted-secrets.js';
-import { sendRaw } from '../src/raw-http.js';
 import { startLinkPreview, type LogLine, type RunningService } from '../src/services.js';
 
 /** Longer lines are a dump (a raw packet, a body), not a log entry. */
@@ -62,7 +61,7 @@ beforeAll(async () => {
   // The malformed table, credentials and all, against both.
   for (const [service, path] of [[api, '/spaces/1/messages'], [linkPreview, '/preview']] as const) {
     const rows = malformedRequests({ host: service.host, path, secrets }).filter((row) => row.waitsForHeadersTimeout !== true);
-    for (const row of rows) await sendRaw(service.port, row.chunks, { timeoutMs: 5000 });
+    for (const row of rows) await rawRequest(`http://127.0.0.1:${service.port}`, row.payload, { until: 'response', waitMs: 5000 });
   }
   // Shut down cleanly, so every line they would write has been written.
   await Promise.all([apiWithDatabase.stop(), linkPreview.stop()]);
