@@ -15,6 +15,8 @@ function clean(value: string | undefined, max: number): string | undefined {
   if (value === undefined) return undefined;
   const text = value.replace(/\s+/g, ' ').trim();
   if (text === '') return undefined;
+  // A string never has more code points than UTF-16 units: only a long one needs counting.
+  if (text.length <= max) return text;
   const codePoints = Array.from(text);
   return codePoints.length <= max ? text : `${codePoints.slice(0, max - 1).join('').trimEnd()}…`;
 }
