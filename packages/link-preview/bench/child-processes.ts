@@ -15,7 +15,8 @@ function extraNodeFlags(): string[] {
 export function forkTypeScript(
   modulePath: string,
   args: readonly string[],
-  options: { measured: boolean; env?: NodeJS.ProcessEnv; stdout?: 'inherit' | 'ignore' | 'pipe' },
+  /** `stdout` may also be a file descriptor the child writes to directly. */
+  options: { measured: boolean; env?: NodeJS.ProcessEnv; stdout?: 'inherit' | 'ignore' | 'pipe' | number },
 ): ChildProcess {
   return fork(fileURLToPath(new URL(modulePath, import.meta.url)), [...args], {
     cwd: PACKAGE_DIR,

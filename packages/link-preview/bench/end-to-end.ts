@@ -8,9 +8,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { forkTypeScript, stopChild } from './child-processes.js';
@@ -34,6 +35,11 @@ export interface EndToEndResult {
   readonly timeouts: number;
   /** CPU time (user + system, all threads) of the service process per completed request; Linux only. */
   readonly serviceCpuMsPerRequest?: number;
+  /**
+   * CPU time of the load generator (autocannon runs in the bench's own process) per completed
+   * request: the share of the two cores the in-process cells do not pay for.
+   */
+  readonly loadGeneratorCpuMsPerRequest: number;
   /** Mean 1-minute load average at the start of the slices. */
   readonly loadAverage: number;
   /** One request made before the load, checked against expected.json. */
@@ -61,39 +67,25 @@ export function endToEndUnavailable(): string | undefined {
   return existsSync(fileURLToPath(new URL(LAUNCHER, import.meta.url))) ? undefined : `${LAUNCHER} is missing`;
 }
 
-/** Waits for the launcher's `{"msg":"listening","url":…}` log line, then keeps draining its logs. */
-function listeningUrl(service: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => fail(new Error(`service did not log "listening" within ${timeoutMs} ms`)), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && typeof entry.url === 'string') {
-          clearTimeout(timer);
-          service.stdout?.off('data', onData);
-          service.off('exit', onExit);
-          // The per-request logs still have to be read (and are dropped) or the pipe would fill.
-          service.stdout?.resume();
-          resolve(entry.url);
-          return;
-        }
-      }
-    };
-    const onExit = (code: number | null): void => fail(new Error(`service exited with ${code} before listening`));
-    function fail(error: Error): void {
-      clearTimeout(timer);
-      service.stdout?.off('data', onData);
-      service.off('exit', onExit);
-      reject(error);
+/**
+ * Waits until the launcher's `{"msg":"listening","url":…}` line is in its log file. The service
+ * writes its logs to a file, as a container runtime takes them off a pod: read through a pipe by
+ * this process, they would cost the load generator (autocannon runs here) a wake-up per write.
+ */
+async function listeningUrl(service: ChildProcess, logFile: string, timeoutMs: number): Promise<string> {
+  const deadline = performance.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  service.once('exit', (code) => (exitCode = code));
+  while (performance.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`service exited with ${exitCode} before listening`);
+    for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'listening' && typeof entry.url === 'string') return entry.url;
     }
-    service.stdout?.on('data', onData);
-    service.once('exit', onExit);
-  });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`service did not log "listening" within ${timeoutMs} ms`);
 }
 
 const CLOCK_TICKS_PER_SECOND = (() => {
@@ -148,6 +140,7 @@ interface PageTotals {
   errors: number;
   timeouts: number;
   cpuMs?: number;
+  loadGeneratorCpuMicros: number;
   loadAverageSum: number;
   failure?: string;
 }
@@ -168,12 +161,16 @@ export class EndToEndService {
     private readonly service: ChildProcess,
     private readonly serviceUrl: string,
     private readonly options: EndToEndOptions,
+    private readonly removeLogs: () => void,
   ) {}
 
   static async start(options: EndToEndOptions): Promise<EndToEndService> {
+    const logDirectory = mkdtempSync(join(tmpdir(), 'link-preview-bench-'));
+    const logFile = join(logDirectory, 'service.log');
+    const logFd = openSync(logFile, 'w');
     const service = forkTypeScript(LAUNCHER, ['--allow-fixture-range', '127.0.0.0/8'], {
       measured: true,
-      stdout: 'pipe',
+      stdout: logFd,
       env: {
         ...process.env,
         PORT: '0',
@@ -181,10 +178,13 @@ export class EndToEndService {
         PREVIEW_ALLOWED_PORTS: `80,443,${options.fixturePort}`,
       },
     });
+    closeSync(logFd); // the child has its own copy
+    const removeLogs = (): void => rmSync(logDirectory, { recursive: true, force: true });
     try {
-      return new EndToEndService(service, await listeningUrl(service, 60_000), options);
+      return new EndToEndService(service, await listeningUrl(service, logFile, 60_000), options, removeLogs);
     } catch (error) {
       await stopChild(service);
+      removeLogs();
       throw error;
     }
   }
@@ -201,6 +201,7 @@ export class EndToEndService {
       errors: 0,
       timeouts: 0,
       cpuMs: 0,
+      loadGeneratorCpuMicros: 0,
       loadAverageSum: 0,
     };
     this.totals.set(page.id, totals);
@@ -218,8 +219,11 @@ export class EndToEndService {
       measureSlice: async (durationMs) => {
         totals.loadAverageSum += loadavg()[0] ?? 0;
         const cpuBefore = processCpuMs(this.service.pid);
+        const generatorBefore = process.cpuUsage();
         const load = await this.load(previewUrl, this.options.connections, durationMs);
+        const generator = process.cpuUsage(generatorBefore);
         const cpuAfter = processCpuMs(this.service.pid);
+        totals.loadGeneratorCpuMicros += generator.user + generator.system;
         totals.slices += 1;
         totals.elapsedMs += load.elapsedMs;
         totals.latenciesMs.push(...load.latenciesMs);
@@ -255,6 +259,7 @@ export class EndToEndService {
         errors: totals.errors,
         timeouts: totals.timeouts,
         ...(totals.cpuMs === undefined || completed === 0 ? {} : { serviceCpuMsPerRequest: totals.cpuMs / completed }),
+        loadGeneratorCpuMsPerRequest: completed === 0 ? 0 : totals.loadGeneratorCpuMicros / 1000 / completed,
         loadAverage: totals.slices === 0 ? 0 : totals.loadAverageSum / totals.slices,
         sampleCorrect: totals.sampleCorrect,
         ...(totals.sampleDetail === undefined ? {} : { sampleDetail: totals.sampleDetail }),
@@ -265,6 +270,7 @@ export class EndToEndService {
 
   async stop(): Promise<void> {
     await stopChild(this.service);
+    this.removeLogs();
   }
 
   /** autocannon at `connections` for `durationMs`, every response's latency recorded. */

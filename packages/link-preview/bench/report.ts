@@ -94,7 +94,7 @@ export function rssTable(analysis: Analysis): string {
 
 export function endToEndTable(results: readonly EndToEndResult[], analysis: Analysis): string {
   return table(
-    ['page', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'srv CPU ms/req', 'core/s', 'vs core', '(by CPU)', 'load', 'n/slices', 'non-2xx', 'statuses', 'errors', 'sample'],
+    ['page', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'srv CPU ms/req', 'gen CPU ms/req', 'core/s', 'vs core', '(by CPU)', 'load', 'n/slices', 'non-2xx', 'statuses', 'errors', 'sample'],
     results.map((result) => {
       const versusCore = analysis.endToEndComparisons.find((comparison) => comparison.page === result.page);
       return [
@@ -104,6 +104,7 @@ export function endToEndTable(results: readonly EndToEndResult[], analysis: Anal
         fixed(result.p50Ms),
         fixed(result.p99Ms),
         fixed(result.serviceCpuMsPerRequest, 2),
+        fixed(result.loadGeneratorCpuMsPerRequest, 2),
         fixed(versusCore?.corePerSecond),
         times(versusCore?.endToEndVsCore),
         times(versusCore?.endToEndVsCoreByCpu),
