@@ -27,6 +27,12 @@ export interface MigrationCommandConfig {
   readonly waitSeconds: number;
 }
 
+/**
+ * Connections the migration holds: one, since it runs one transaction at a time. The chart reserves
+ * exactly this many beside the API's pools (charts/src/database-connections.ts).
+ */
+export const MIGRATION_POOL_MAX = 1;
+
 /** The migration step's environment (the chart runs it with the owner's secret mounted). */
 export function parseMigrationConfig(env: Env): MigrationCommandConfig {
   return {
@@ -62,7 +68,7 @@ export async function runMigrationCommand(env: Env): Promise<number> {
       user: config.ownerUser,
       password: config.ownerPassword,
       tls: config.tls,
-      poolMax: 1,
+      poolMax: MIGRATION_POOL_MAX,
       statementTimeoutMs: 60_000,
       logger,
     });
