@@ -40,6 +40,7 @@ describe('the benchmark report', () => {
     expect(report.text).toContain('PASS  Bearer: 3 links cold mean latency <= 1.3x 1 link cold: 1.08x');
     expect(report.text).toContain('PASS  Bearer: 3 links, warm cache req/s >= 0.80x no links: 0.86x');
     expect(report.text).toContain('PASS  Bearer: no-link reads req/s >= 0.80x the bare floor: 0.88x');
+    expect(report.text).toContain('PASS  Basic: no-link reads req/s >= 0.50x Bearer no-link reads: 1.00x');
     expect(report.text).not.toContain('MISS');
     expect(report.text).toMatch(/load average \(1 min\) 1\.5 at the start, 2\.3 at the end/);
   });
@@ -48,6 +49,13 @@ describe('the benchmark report', () => {
     const sequential = run('3 links, cold cache', 'Bearer', 30, 360);
     const report = formatReport(round(1, { '3 links, cold cache|Bearer': sequential }), context);
     expect(report.text).toContain('MISS  Bearer: 3 links cold mean latency <= 1.3x 1 link cold: 3.00x');
+  });
+
+  it('when Basic reads run scrypt per request, then the Basic goal is a MISS against Bearer of the same run', () => {
+    const scryptEachTime = run('no links', 'Basic', 17, 900);
+    const report = formatReport(round(1, { 'no links|Basic': scryptEachTime }), context);
+    expect(report.text).toContain('MISS  Basic: no-link reads req/s >= 0.50x Bearer no-link reads: 0.02x');
+    expect(report.text).toMatch(/PASS {2}Bearer: no-link reads/);
   });
 
   it('when a warm run still reaches link-preview or a request fails, then the run is invalid', () => {
