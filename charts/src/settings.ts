@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { edgeSettings } from './edge-settings.js';
+import { connectionIssues, MEASURED_POOL_MAX, MIN_POOL } from './database-connections.js';
 import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
@@ -326,6 +327,14 @@ export const settingsSchema = z
           })
           .prefault({})
           .describe("Each replica's in-memory cache of successful Basic logins (natter-api README, \"Tokens and passwords\"): a password change ends an entry at once on every replica."),
+        databasePoolMax: z
+          .int()
+          .min(MIN_POOL)
+          .max(100)
+          .optional()
+          .describe(
+            `DATABASE_POOL_MAX of each replica: the PostgreSQL connections one pod may hold. Default: ${MEASURED_POOL_MAX} (the largest pool worth having, charts/src/database-connections.ts), or less when the replicas at a rollout's peak would not fit into database.maxConnections (charts/README.md, "Database connections"); a value that does not fit is refused.`,
+          ),
         nodePort: z
           .strictObject({
             port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
@@ -349,6 +358,14 @@ export const settingsSchema = z
         storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA (per instance).'),
         storageClassName: z.string().min(1).optional().describe("StorageClass of the claims (data and WAL); unset means the cluster's default."),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
+        maxConnections: z
+          .int()
+          .min(20)
+          .max(10_000)
+          .default(100)
+          .describe(
+            "PostgreSQL's max_connections (both engines; every CloudNativePG instance). Each connection is a server process with its own memory: raise it with database.resources. The API's pools are sized to fit (charts/README.md, \"Database connections\").",
+          ),
         cloudNativePg: cloudNativePg.optional().describe('The CloudNativePG Cluster; required when engine is cloudnative-pg, refused otherwise.'),
       })
       .prefault({})
@@ -423,6 +440,7 @@ export const settingsSchema = z
       });
     }
     for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
+    for (const issue of connectionIssues(settings)) context.addIssue(issue);
     const { engine, cloudNativePg: cluster } = settings.database;
     if (engine === 'cloudnative-pg' && cluster === undefined) {
       context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: undefined, message: 'is required when database.engine is cloudnative-pg (at least kubernetesApiServer.cidrs); or set database.engine: statefulset' });

@@ -7,7 +7,8 @@
  *
  * Database: real PostgreSQL when NATTER_TEST_DATABASE_URL (or DATABASE_URL) names a superuser
  * URL — a throwaway database and roles are created and dropped — else the embedded database.
- * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16).
+ * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16),
+ * BENCH_AUTH (`Bearer,Basic`: which authentications to run; `Bearer` alone skips the slow Basic scenarios).
  */
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,8 @@ const logLevel = 'info';
 // that the credential cache spares it a scrypt per request).
 const COLD_MESSAGES = 300;
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
+const AUTHS = ['Bearer', 'Basic'] as const;
+const auths = authsToRun(process.env['BENCH_AUTH'] ?? AUTHS.join(','));
 
 interface Scenario {
   readonly name: string;
@@ -115,7 +118,7 @@ async function main(): Promise<number> {
   const floorPath = `/spaces/${plain.spaceId}/messages/${plain.msgId}`;
 
   const scenarios: Scenario[] = [{ name: FLOOR_SCENARIO, auth: 'none', prepare: async () => steady(floor.url, floorPath, 'none') }];
-  for (const auth of ['Bearer', 'Basic'] as const) {
+  for (const auth of auths) {
     scenarios.push({
       name: 'no links',
       auth,
@@ -189,6 +192,14 @@ async function main(): Promise<number> {
   });
   console.log(report.text);
   return report.valid ? 0 : 1;
+}
+
+/** BENCH_AUTH: a comma-separated subset of Bearer and Basic, in the order given. */
+function authsToRun(value: string): (typeof AUTHS)[number][] {
+  const chosen = value.split(',').map((name) => name.trim());
+  const unknown = chosen.filter((name) => !(AUTHS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_AUTH must be a comma-separated subset of ${AUTHS.join(', ')}, got "${value}"`);
+  return chosen as (typeof AUTHS)[number][];
 }
 
 /** `message (cause)` of an error-level JSON log line, else undefined. */

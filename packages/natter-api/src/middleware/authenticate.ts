@@ -51,12 +51,14 @@ export function authenticate(options: {
       }
     } else if (scheme === 'bearer') {
       // An empty value needs no test of its own: '' never carries a valid MAC, so it finds no session.
-      const prefetched = ctx.state.sessionLookup;
-      const token = await (prefetched?.presented === value ? prefetched.token : options.tokens.read(options.db, value));
+      const prefetched = ctx.state.sessionLookup?.presented === value ? ctx.state.sessionLookup : undefined;
+      const token = await (prefetched !== undefined ? prefetched.token : options.tokens.read(options.db, value));
       const scope = token?.attributes['scope'];
       // Only session tokens carry a scope: a capability token is not a login.
       if (token !== undefined && typeof scope === 'string') {
-        if (token.expiry.getTime() <= options.clock.now().getTime()) {
+        // At the instant the request's statement judged the session, so its start row names exactly the user accepted here.
+        const now = prefetched !== undefined ? prefetched.at : options.clock.now();
+        if (token.expiry.getTime() <= now.getTime()) {
           fail(401, 'token expired', { 'WWW-Authenticate': EXPIRED_TOKEN_CHALLENGE });
         }
         ctx.state.user = token.user;
