@@ -189,6 +189,8 @@ export class NatterChart extends Chart {
         DATABASE_POOL_MAX: String(connectionBudget(profile).poolPerPod),
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
         ...rateLimitEnv(profile.api),
+        BASIC_AUTH_CACHE_TTL_SECONDS: String(profile.api.basicAuthCache.ttlSeconds),
+        BASIC_AUTH_CACHE_MAX_ENTRIES: String(profile.api.basicAuthCache.maxEntries),
       },
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,

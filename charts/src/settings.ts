@@ -315,6 +315,18 @@ export const settingsSchema = z
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
         corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
         rateLimit: rateLimitSettings,
+        basicAuthCache: z
+          .strictObject({
+            ttlSeconds: z
+              .int()
+              .min(0)
+              .max(3600)
+              .default(300)
+              .describe('How long a successful Basic verification is honoured without scrypt, from the verification (BASIC_AUTH_CACHE_TTL_SECONDS); 0 disables the cache.'),
+            maxEntries: z.int().min(1).max(1_000_000).default(10_000).describe('Users each replica remembers at most (BASIC_AUTH_CACHE_MAX_ENTRIES), about 0.7 KiB each.'),
+          })
+          .prefault({})
+          .describe("Each replica's in-memory cache of successful Basic logins (natter-api README, \"Tokens and passwords\"): a password change ends an entry at once on every replica."),
         databasePoolMax: z
           .int()
           .min(MIN_POOL)
