@@ -31,11 +31,12 @@ export const ADMIN_HEADROOM_CONNECTIONS = 5;
  */
 export const API_ROLLOUT_PERCENT = { maxSurge: 25, maxUnavailable: 25 } as const;
 /**
- * The largest pool worth giving one API process (the API's own default until the bench's pool-size
- * run measures it: packages/natter-api/bench/README.md, "Pool sizes"): beyond the point where reads
- * stop getting faster, a bigger pool only queues the same work inside PostgreSQL instead of the process.
+ * The largest pool worth giving one API process, measured (packages/natter-api/bench/README.md,
+ * "Pool sizes"): reads never hold more than 3 connections (one per batched statement kind), and
+ * writes — a transaction each, waiting for its WAL flush — were fastest at 8 per process; at 16 the
+ * backends queued on the WAL lock and wrote no more. A bigger pool only moves the queue into PostgreSQL.
  */
-export const MEASURED_POOL_MAX = 10;
+export const MEASURED_POOL_MAX = 8;
 /** Below this, one slow statement holds up every other request of the pod. */
 export const MIN_POOL = 2;
 

@@ -106,6 +106,12 @@ describe('the connection rule', () => {
     expect(figures.poolMax).toBe(6);
   });
 
+  it.each([[1, 8], [7, 8], [8, 7], [30, 2]])('with maxConnections 100 and %i replicas gives each pod %i (the README\'s table)', (replicas, pool) => {
+    // Rates high enough that every replica keeps a share of at least 1 (the rate-limit rule).
+    const rateLimit = { ...base.api.rateLimit, perAddress: { perSecond: 100 }, perUser: { perSecond: 100 } };
+    expect(rendered(manifestsOf(withSettings({ replicas, rateLimit }, 100))).poolMax).toBe(pool);
+  });
+
   it('takes api.databasePoolMax when it fits', () => {
     expect(rendered(manifestsOf(withSettings({ replicas: 6, databasePoolMax: 20 }, 200))).poolMax).toBe(20);
   });
