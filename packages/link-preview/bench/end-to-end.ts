@@ -5,8 +5,10 @@
  * `GET /preview?url=…` at a fixed number of connections.
  */
 import { request } from 'node:http';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { forkTypeScript, stopChild } from './child-processes.js';
@@ -24,6 +26,10 @@ export interface EndToEndResult {
   readonly statusCounts: Record<string, number>;
   readonly errors: number;
   readonly timeouts: number;
+  /** CPU time (user + system, all threads) of the service process per completed request; Linux only. */
+  readonly serviceCpuMsPerRequest?: number;
+  /** 1-minute load average when the load started. */
+  readonly loadAverage: number;
   /** One request made before the load, checked against expected.json. */
   readonly sampleCorrect: boolean;
   readonly sampleDetail?: string;
@@ -34,8 +40,12 @@ export interface EndToEndOptions {
   readonly pages: readonly BenchPage[];
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Load before each page's measured run, as the in-process cells get before theirs (JIT, pools). */
+  readonly warmupMs: number;
 }
 
+/** As the in-process warm-up (contender-process.ts): a modest concurrency. */
+const WARMUP_CONNECTIONS = 4;
 const LAUNCHER = '../test/support/serve-with-fixture-allowance.ts';
 /** The Host header the chart puts on the allowlist; sent on every request, as the Natter API does. */
 const SERVICE_HOST = 'natter-link-preview-service:4567';
@@ -78,6 +88,27 @@ function listeningUrl(service: ChildProcess, timeoutMs: number): Promise<string>
     service.stdout?.on('data', onData);
     service.once('exit', onExit);
   });
+}
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, every thread) a process has used, in ms, from /proc; undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
+  } catch {
+    return undefined;
+  }
 }
 
 function getJson(url: string, host: string): Promise<{ status: number; body: unknown }> {
@@ -123,6 +154,15 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
       const got = sample.body as Record<string, unknown>;
       const sampleCorrect =
         sample.status === 200 && got.title === want.title && got.description === want.description && got.image === want.image;
+      await autocannon({
+        url: previewUrl,
+        connections: Math.min(options.connections, WARMUP_CONNECTIONS),
+        headers: { host: SERVICE_HOST },
+        duration: options.warmupMs / 1000,
+        timeout: 30,
+      });
+      const loadAverage = loadavg()[0] ?? 0;
+      const cpuBefore = processCpuMs(service.pid);
       const load = await autocannon({
         url: previewUrl,
         connections: options.connections,
@@ -130,6 +170,7 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
         duration: options.durationSeconds,
         timeout: 30,
       });
+      const cpuAfter = processCpuMs(service.pid);
       results.push({
         page: page.id,
         connections: options.connections,
@@ -142,6 +183,10 @@ export async function runEndToEnd(options: EndToEndOptions): Promise<EndToEndRes
         statusCounts: Object.fromEntries(Object.entries(load.statusCodeStats).map(([code, { count }]) => [code, count])),
         errors: load.errors,
         timeouts: load.timeouts,
+        ...(cpuBefore === undefined || cpuAfter === undefined || load.latency.totalCount === 0
+          ? {}
+          : { serviceCpuMsPerRequest: (cpuAfter - cpuBefore) / load.latency.totalCount }),
+        loadAverage,
         sampleCorrect,
         ...(sampleCorrect ? {} : { sampleDetail: `HTTP ${sample.status} ${JSON.stringify(sample.body)}` }),
       });

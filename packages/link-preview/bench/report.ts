@@ -92,29 +92,38 @@ export function rssTable(analysis: Analysis): string {
   );
 }
 
-export function endToEndTable(results: readonly EndToEndResult[]): string {
+export function endToEndTable(results: readonly EndToEndResult[], analysis: Analysis): string {
   return table(
-    ['page', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'statuses', 'errors', 'sample'],
-    results.map((result) => [
-      result.page,
-      String(result.connections),
-      fixed(result.requestsPerSecond),
-      fixed(result.p50Ms),
-      fixed(result.p99Ms),
-      String(result.completed),
-      String(result.non2xx),
-      Object.entries(result.statusCounts).map(([code, count]) => `${code}:${count}`).join(' '),
-      String(result.errors + result.timeouts),
-      result.sampleCorrect ? 'ok' : `WRONG ${result.sampleDetail ?? ''}`.slice(0, 80),
-    ]),
+    ['page', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'srv CPU ms/req', 'core/s', 'vs core', '(by CPU)', 'load', 'requests', 'non-2xx', 'statuses', 'errors', 'sample'],
+    results.map((result) => {
+      const versusCore = analysis.endToEndComparisons.find((comparison) => comparison.page === result.page);
+      return [
+        result.page,
+        String(result.connections),
+        fixed(result.requestsPerSecond),
+        fixed(result.p50Ms),
+        fixed(result.p99Ms),
+        fixed(result.serviceCpuMsPerRequest, 2),
+        fixed(versusCore?.corePerSecond),
+        times(versusCore?.endToEndVsCore),
+        times(versusCore?.endToEndVsCoreByCpu),
+        fixed(result.loadAverage),
+        String(result.completed),
+        String(result.non2xx),
+        Object.entries(result.statusCounts).map(([code, count]) => `${code}:${count}`).join(' '),
+        String(result.errors + result.timeouts),
+        result.sampleCorrect ? 'ok' : `WRONG ${result.sampleDetail ?? ''}`.slice(0, 80),
+      ];
+    }),
   );
 }
 
 export function goalTable(analysis: Analysis): string {
   return table(
-    ['goal (issue 3)', 'measured', 'verdict'],
+    ['goal', 'issue', 'measured', 'verdict'],
     analysis.goals.map((goal) => [
       goal.goal,
+      goal.issue,
       goal.measured,
       goal.verdictByCpu === undefined || goal.verdictByCpu === goal.verdict ? goal.verdict : `${goal.verdict} (by CPU: ${goal.verdictByCpu})`,
     ]),

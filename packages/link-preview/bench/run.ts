@@ -62,6 +62,9 @@ const endToEndSeconds = positiveNumber('e2e-seconds', flags['e2e-seconds'], 4);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const startedAt = new Date().toISOString();
+const loadAtStart = loadavg();
+const showLoad = (load: readonly number[]): string => load.map((value) => value.toFixed(2)).join(' ');
+log(`bench: load average at start ${showLoad(loadAtStart)} (1, 5, 15 min; ${cpus().length} CPUs)`);
 const fixture = await startFixtureServer();
 const cells: CellResult[] = [];
 let endToEnd: EndToEndResult[] = [];
@@ -76,14 +79,21 @@ try {
   endToEndSkipped = flags['no-e2e'] ? 'skipped by --no-e2e' : endToEndUnavailable();
   if (endToEndSkipped === undefined) {
     log(`bench: end to end, GET /preview at ${GOAL_CONCURRENCY} connections …`);
-    endToEnd = await runEndToEnd({ fixturePort: fixture.port, pages, connections: GOAL_CONCURRENCY, durationSeconds: endToEndSeconds });
+    endToEnd = await runEndToEnd({
+      fixturePort: fixture.port,
+      pages,
+      connections: GOAL_CONCURRENCY,
+      durationSeconds: endToEndSeconds,
+      warmupMs: settings.warmupMs,
+    });
   }
 } finally {
   await fixture.close();
 }
 
 const analysis = analyse(cells, concurrencies, endToEnd);
-const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavg: loadavg() };
+const loadAtEnd = loadavg();
+const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAtStart, loadAtEnd };
 mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
 writeFileSync(
   RESULTS_FILE,
@@ -91,7 +101,8 @@ writeFileSync(
 );
 
 const sections = [
-  `link-preview bench — ${startedAt}, Node ${machine.node}, ${machine.cpus} CPUs, loopback only`,
+  `link-preview bench — ${startedAt}, Node ${machine.node}, ${machine.cpus} CPUs, loopback only\n` +
+    `load average (1, 5, 15 min) at start: ${showLoad(loadAtStart)}`,
   [
     `In-process: one process per contender, page and concurrency, measured in ${settings.slices} interleaved slices (n/slices). See bench/README.md.`,
     'CPU ms/preview (sys): CPU time of the contender process per preview (kernel share). KiB read/preview: bytes the contender process read from its TCP sockets (headers included).',
@@ -103,9 +114,15 @@ const sections = [
   comparisonTable(analysis),
   'Peak RSS as the page grows from 120 KB to 2 MB:',
   rssTable(analysis),
-  endToEndSkipped ? `End to end: not run — ${endToEndSkipped}` : `End to end (service in its own process, autocannon, ${endToEndSeconds} s per page):\n${endToEndTable(endToEnd)}`,
+  endToEndSkipped
+    ? `End to end: not run — ${endToEndSkipped}`
+    : `End to end (service in its own process, autocannon, ${endToEndSeconds} s per page after a ${settings.warmupMs} ms warm-up), against the in-process core of this run:\n${endToEndTable(endToEnd, analysis)}`,
   'Goals:',
   goalTable(analysis),
+  `load average (1, 5, 15 min) at end: ${showLoad(loadAtEnd)}` +
+    (Math.max(loadAtStart[0] ?? 0, loadAtEnd[0] ?? 0) > machine.cpus
+      ? ` — above the ${machine.cpus} CPUs: other work shared the machine, judge by CPU and run again when quieter`
+      : ''),
   `Raw figures: ${RESULTS_FILE}`,
 ];
 process.stdout.write(`\n${sections.join('\n\n')}\n`);

@@ -58,6 +58,13 @@ export interface LinkPreviewConfig {
   readonly cacheMaxEntries: number;
 }
 
+/** Successful Basic verifications remembered in memory (src/security/credential-cache.ts). */
+export interface BasicAuthCacheConfig {
+  /** 0 disables the cache: every Basic request runs scrypt. */
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly bindAddress: string;
@@ -73,6 +80,7 @@ export interface Config {
   readonly trustedProxyIdentities: readonly string[];
   readonly rateLimit: RateLimitConfig;
   readonly linkPreview: LinkPreviewConfig;
+  readonly basicAuthCache: BasicAuthCacheConfig;
   readonly tokenPurgeIntervalMs: number;
 }
 
@@ -106,6 +114,10 @@ export function parseConfig(env: Env): Config {
       budgetMs: envInteger(env, 'PREVIEW_BUDGET_MS', { default: 2000, min: 1, max: 60_000 }),
       cacheTtlMs: envInteger(env, 'PREVIEW_CACHE_TTL_MS', { default: 300_000, min: 0, max: 86_400_000 }),
       cacheMaxEntries: envInteger(env, 'PREVIEW_CACHE_MAX_ENTRIES', { default: 1000, min: 0, max: 1_000_000 }),
+    },
+    basicAuthCache: {
+      ttlMs: 1000 * envInteger(env, 'BASIC_AUTH_CACHE_TTL_SECONDS', { default: 300, min: 0, max: 3600 }),
+      maxEntries: envInteger(env, 'BASIC_AUTH_CACHE_MAX_ENTRIES', { default: 10_000, min: 1, max: 1_000_000 }),
     },
     tokenPurgeIntervalMs: envInteger(env, 'TOKEN_PURGE_INTERVAL_MS', { default: 600_000, min: 1000, max: 86_400_000 }),
   });

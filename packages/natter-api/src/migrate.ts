@@ -4,7 +4,7 @@ import { parseDatabaseTls } from './config.js';
 import { createPostgresDatabase } from './db/postgres.js';
 import type { DatabaseTls } from './db/tls.js';
 import { migrate } from './db/migrations.js';
-import { isConnectionFailure } from './db/database.js';
+import { DatabaseUnavailableError, isConnectionFailure, isTlsFailure } from './db/database.js';
 
 export { migrate, type MigrateOptions, type MigrateResult } from './db/migrations.js';
 
@@ -81,8 +81,9 @@ export async function runMigrationCommand(env: Env): Promise<number> {
       );
       return 0;
     } catch (error) {
-      if (!isConnectionFailure(error) || Date.now() >= deadline) {
-        logger.fatal({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'migration failed');
+      if (!isConnectionFailure(error) || isTlsFailure(error) || Date.now() >= deadline) {
+        const reported = (error instanceof DatabaseUnavailableError ? error.cause : error) as Error & { code?: string };
+        logger.fatal({ err: { message: reported.message, code: reported.code } }, 'migration failed');
         return 1;
       }
       logger.warn('database not reachable yet; retrying in 2 s');

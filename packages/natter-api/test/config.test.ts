@@ -122,6 +122,26 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig: the Basic credential cache', () => {
+  it('when nothing is set, then a 5-minute TTL and 10 000 entries', () => {
+    expect(parseConfig(production).basicAuthCache).toEqual({ ttlMs: 300_000, maxEntries: 10_000 });
+  });
+
+  it('when BASIC_AUTH_CACHE_TTL_SECONDS and _MAX_ENTRIES are set, then they are used (TTL 0 disables the cache)', () => {
+    expect(parseConfig({ ...production, BASIC_AUTH_CACHE_TTL_SECONDS: '30', BASIC_AUTH_CACHE_MAX_ENTRIES: '500' }).basicAuthCache).toEqual({ ttlMs: 30_000, maxEntries: 500 });
+    expect(parseConfig({ ...production, BASIC_AUTH_CACHE_TTL_SECONDS: '0' }).basicAuthCache.ttlMs).toBe(0);
+  });
+
+  it.each([
+    [{ BASIC_AUTH_CACHE_TTL_SECONDS: '3601' }, 'BASIC_AUTH_CACHE_TTL_SECONDS: must be between 0 and 3600, got 3601'],
+    [{ BASIC_AUTH_CACHE_TTL_SECONDS: '5m' }, 'BASIC_AUTH_CACHE_TTL_SECONDS: must be a whole number between 0 and 3600, got "5m"'],
+    [{ BASIC_AUTH_CACHE_MAX_ENTRIES: '0' }, 'BASIC_AUTH_CACHE_MAX_ENTRIES: must be between 1 and 1000000, got 0'],
+    [{ BASIC_AUTH_CACHE_MAX_ENTRIES: '-5' }, 'BASIC_AUTH_CACHE_MAX_ENTRIES: must be a whole number between 1 and 1000000, got "-5"'],
+  ])('fails when %j, naming the variable and the accepted range', (override, message) => {
+    expect(configError({ ...production, ...override }).message).toBe(message);
+  });
+});
+
 const withOpenssl = opensslAvailable();
 if (!withOpenssl) console.warn('DATABASE_SSL_ROOT_CERT_FILE tests skipped: they mint a test CA with the openssl CLI, which is not installed');
 

@@ -6,9 +6,13 @@ import { insertAuditRows, type AuditEntry, type AuditWrite } from '../db/store.j
 
 const MAX_PATH_LENGTH = 1024;
 
-/** Only the path: query strings carry capability tokens and never reach the audit log. */
+/** What a start row records of the request itself. Only the path: query strings carry capability tokens and never reach the audit log. */
+export function auditedRequest(ctx: NatterContext): { method: string; path: string; client: string | undefined } {
+  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), client: ctx.state.clientAddress };
+}
+
 function describe(ctx: NatterContext, time: Date): Omit<AuditEntry, 'id'> & { time: Date } {
-  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user, client: ctx.state.clientAddress, time };
+  return { ...auditedRequest(ctx), user: ctx.state.user, time };
 }
 
 function ignore(): void {}
@@ -61,12 +65,15 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
     }
   };
 
-  /** No action without a start row: if it cannot be written the request fails (503 when the database is down). */
+  /**
+   * No action without a start row: if it cannot be written the request fails (503 when the database
+   * is down). A Bearer request's row is already under way (prefetch: its one statement, with the
+   * same user authentication found); any other request's is written here.
+   */
   const start: NatterMiddleware = async function auditStartMiddleware(ctx, next) {
-    const started = writeRows({ kind: 'start', entry: describe(ctx, options.clock.now()) }).then((id) => {
+    const started = (ctx.state.auditStarted ??= writeRows({ kind: 'start', entry: describe(ctx, options.clock.now()) }).then((id) => {
       ctx.state.auditId = id;
-    });
-    ctx.state.auditStarted = started;
+    }));
     if (!READ_METHODS.has(ctx.method)) {
       await started;
       await next();
