@@ -32,11 +32,12 @@ export const ADMIN_HEADROOM_CONNECTIONS = 5;
 export const API_ROLLOUT_PERCENT = { maxSurge: 25, maxUnavailable: 25 } as const;
 /**
  * The largest pool worth giving one API process, measured (packages/natter-api/bench/README.md,
- * "Pool sizes"): reads never hold more than 3 connections (one per batched statement kind), and
- * writes — a transaction each, waiting for its WAL flush — were fastest at 8 per process; at 16 the
- * backends queued on the WAL lock and wrote no more. A bigger pool only moves the queue into PostgreSQL.
+ * "Pool sizes"): reads hold at most 2 connections per process (one per batched statement kind in
+ * flight), and writes — a transaction each, waiting for its WAL flush — were fastest at 2 per
+ * process and slower with every larger pool, the backends queuing on the WAL lock. Reads' 2 plus
+ * writes' 2: a bigger pool only moves the queue into PostgreSQL.
  */
-export const MEASURED_POOL_MAX = 8;
+export const MEASURED_POOL_MAX = 4;
 /** Below this, one slow statement holds up every other request of the pod. */
 export const MIN_POOL = 2;
 
