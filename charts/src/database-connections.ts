@@ -31,11 +31,13 @@ export const ADMIN_HEADROOM_CONNECTIONS = 5;
  */
 export const API_ROLLOUT_PERCENT = { maxSurge: 25, maxUnavailable: 25 } as const;
 /**
- * The largest pool worth giving one API process (the API's own default until the bench's pool-size
- * run measures it: packages/natter-api/bench/README.md, "Pool sizes"): beyond the point where reads
- * stop getting faster, a bigger pool only queues the same work inside PostgreSQL instead of the process.
+ * The largest pool worth giving one API process, measured (packages/natter-api/bench/README.md,
+ * "Pool sizes"): reads hold at most 2 connections per process (one per batched statement kind in
+ * flight), and writes — a transaction each, waiting for its WAL flush — were fastest at 2 per
+ * process and slower with every larger pool, the backends queuing on the WAL lock. Reads' 2 plus
+ * writes' 2: a bigger pool only moves the queue into PostgreSQL.
  */
-export const MEASURED_POOL_MAX = 10;
+export const MEASURED_POOL_MAX = 4;
 /** Below this, one slow statement holds up every other request of the pod. */
 export const MIN_POOL = 2;
 

@@ -333,7 +333,7 @@ export const settingsSchema = z
           .max(100)
           .optional()
           .describe(
-            `DATABASE_POOL_MAX of each replica: the PostgreSQL connections one pod may hold. Default: ${MEASURED_POOL_MAX} (the largest pool worth having, charts/src/database-connections.ts), or less when the replicas at a rollout's peak would not fit into database.maxConnections (charts/README.md, "Database connections"); a value that does not fit is refused.`,
+            `DATABASE_POOL_MAX of each replica: the PostgreSQL connections one pod may hold. Default: ${MEASURED_POOL_MAX} (measured: a bigger pool is no faster, charts/src/database-connections.ts), or less when the replicas at a rollout's peak would not fit into database.maxConnections (charts/README.md, "Database connections"); a value that does not fit is refused.`,
           ),
         nodePort: z
           .strictObject({

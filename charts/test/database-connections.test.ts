@@ -100,10 +100,16 @@ describe('the connection rule', () => {
   });
 
   it('lowers the pool to each pod\'s share when the replicas would not fit with the measured one', () => {
-    // 10 replicas: 15 pods at the peak share 100 - 9 = 91 connections: 6 each.
-    const figures = rendered(manifestsOf(withSettings({ replicas: 10 })));
+    // 10 replicas: 15 pods at the peak share 40 - 9 = 31 connections: 2 each.
+    const figures = rendered(manifestsOf(withSettings({ replicas: 10 }, 40)));
     expect(peakPods(figures)).toBe(15);
-    expect(figures.poolMax).toBe(6);
+    expect(figures.poolMax).toBe(2);
+  });
+
+  it.each([[1, 4], [15, 4], [16, 3], [21, 2], [30, 2]])('with maxConnections 100 and %i replicas gives each pod %i (the README\'s table)', (replicas, pool) => {
+    // Rates high enough that every replica keeps a share of at least 1 (the rate-limit rule).
+    const rateLimit = { ...base.api.rateLimit, perAddress: { perSecond: 100 }, perUser: { perSecond: 100 } };
+    expect(rendered(manifestsOf(withSettings({ replicas, rateLimit }, 100))).poolMax).toBe(pool);
   });
 
   it('takes api.databasePoolMax when it fits', () => {

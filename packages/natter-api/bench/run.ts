@@ -19,6 +19,9 @@ import { startPreviewStub } from './preview-stub.js';
 import { FLOOR_SCENARIO, formatReport, type Measurement } from './report.js';
 import { createIdentity, postMessage, postMessages, textWithLinks, type BenchIdentity } from './seed.js';
 
+// `npm run bench -- --pool-sizes`: the pool-size run instead (bench/pool-sizes.ts, README "Pool sizes").
+if (process.argv.includes('--pool-sizes')) process.exit(await (await import('./pool-sizes.js')).runPoolSizes());
+
 const PREVIEW_DELAY_MS = 100;
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '3');
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? '16');

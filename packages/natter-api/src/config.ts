@@ -28,6 +28,8 @@ export type DatabaseConfig =
       /** From DATABASE_SSL_ROOT_CERT_FILE: verify-full TLS; `undefined` → plaintext. */
       readonly tls: DatabaseTls | undefined;
       readonly poolMax: number;
+      /** From DATABASE_APPLICATION_NAME: how the connections show in pg_stat_activity. */
+      readonly applicationName: string;
     }
   /** In-process PGlite: zero-setup development and tests only; data lives in memory. */
   | { readonly kind: 'embedded' };
@@ -127,6 +129,7 @@ function parseDatabase(env: Env): DatabaseConfig {
   const url = envOptionalString(env, 'DATABASE_URL');
   const host = envOptionalString(env, 'DATABASE_HOST');
   const poolMax = envInteger(env, 'DATABASE_POOL_MAX', { default: 10, min: 1, max: 100 });
+  const applicationName = parseApplicationName(env);
   if (url !== undefined && host !== undefined) {
     throw new ConfigError('DATABASE_URL', 'set either DATABASE_URL or DATABASE_HOST (with DATABASE_PASSWORD_FILE), not both');
   }
@@ -134,7 +137,7 @@ function parseDatabase(env: Env): DatabaseConfig {
   if (url !== undefined) {
     const { sslmode, ...connection } = parseDatabaseUrl(url);
     checkSslMode(sslmode, tls);
-    return { ...connection, tls, poolMax };
+    return { ...connection, tls, poolMax, applicationName };
   }
   if (host === undefined) {
     if (tls !== undefined) {
@@ -151,7 +154,20 @@ function parseDatabase(env: Env): DatabaseConfig {
     password: envSecretFile(env, 'DATABASE_PASSWORD_FILE'),
     tls,
     poolMax,
+    applicationName,
   };
+}
+
+/**
+ * DATABASE_APPLICATION_NAME: PostgreSQL keeps at most 63 bytes and turns anything but printable
+ * ASCII into '?', so a value it would alter is refused rather than shown differently than set.
+ */
+function parseApplicationName(env: Env): string {
+  const name = envString(env, 'DATABASE_APPLICATION_NAME', { default: 'natter-api' });
+  if (!/^[\x20-\x7e]{1,63}$/.test(name)) {
+    throw new ConfigError('DATABASE_APPLICATION_NAME', `must be 1 to 63 printable ASCII characters (PostgreSQL's application_name), got "${name.replace(/[^\x20-\x7e]/g, '?')}"`);
+  }
+  return name;
 }
 
 const DATABASE_SSL_ROOT_CERT_FILE = 'DATABASE_SSL_ROOT_CERT_FILE';
@@ -206,7 +222,7 @@ function checkSslMode(sslmode: string | undefined, tls: DatabaseTls | undefined)
   }
 }
 
-function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax' | 'tls'> & { sslmode: string | undefined } {
+function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax' | 'tls' | 'applicationName'> & { sslmode: string | undefined } {
   let url: URL;
   try {
     url = new URL(raw);
