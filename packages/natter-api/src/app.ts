@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { systemClock, type Clock, type NatterMiddleware, type NatterState } from './context.js';
 import type { Database } from './db/database.js';
+import { requestStatements } from './db/request-statements.js';
 import { createLinkPreviewClient, type LinkPreviewClient } from './link-preview/client.js';
 import { auditLog } from './middleware/audit.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -64,7 +65,8 @@ export function createApp(deps: AppDeps): NatterApp {
   const linkPreviews = deps.linkPreviews ?? createLinkPreviewClient({ ...config.linkPreview, baseUrl: config.linkPreview.url, logger, clock });
   const routeDeps = { db, tokens, passwordHashing, linkPreviews, clock, logger };
   const credentialCache = deps.credentialCache ?? createCredentialCache({ ...config.basicAuthCache, clock });
-  const audit = auditLog({ db, logger, clock });
+  const statements = requestStatements(db);
+  const audit = auditLog({ statements, logger, clock });
   const errors = errorResponses({ logger });
   const hosts = hostAllowlist({ hosts: config.allowedHosts }) as NatterMiddleware;
 
@@ -97,7 +99,7 @@ export function createApp(deps: AppDeps): NatterApp {
   app.use(cors({ allowedOrigin: config.corsOrigin }));
   app.use(hosts);
   app.use(jsonBody());
-  app.use(prefetch({ db, tokens, clock, messageRead }));
+  app.use(prefetch({ statements, tokens, clock, messageRead }));
   app.use(authenticate({ db, passwordHashing, tokens, clock, credentialCache }));
   app.use(rateLimitPerUser({ perUser: config.rateLimit.perUser, clock }));
   app.use(audit.start);

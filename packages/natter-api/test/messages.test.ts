@@ -111,7 +111,9 @@ describe('GET /spaces/:id/messages/:msgId', () => {
     const counting: Database = {
       ...db,
       query: (text, params) => {
-        if (/\btokens\b/.test(text)) tokenLookups.push([...(params ?? [])]);
+        // Statements that look a token up (its hash among the parameters); audit rows share the statement text.
+        const hashes = (params ?? []).slice(0, 2).flat();
+        if (/\btokens\b/.test(text) && hashes.some((hash) => typeof hash === 'string')) tokenLookups.push([...(params ?? [])]);
         return db.query(text, params);
       },
     };

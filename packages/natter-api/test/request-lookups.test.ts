@@ -1,11 +1,11 @@
 import './support/timeouts.js';
 import { describe, expect, it } from 'vitest';
-import { lookUpRequests, type RequestLookup } from '../src/db/store.js';
+import { lookUpAndAudit, type RequestLookup } from '../src/db/store.js';
 import { useTestDatabase } from './support/lifecycle.js';
 
 const database = useTestDatabase();
 
-describe('lookUpRequests (as the least-privileged API role)', () => {
+describe('lookUpAndAudit (as the least-privileged API role)', () => {
   it('when several requests share the statement, then each gets its own tokens, start row and message, in input order, and a message only where its tokens allow it', async () => {
     const at = new Date('2026-03-04T05:06:07.000Z');
     const later = new Date(at.getTime() + 60_000);
@@ -34,7 +34,7 @@ describe('lookUpRequests (as the least-privileged API role)', () => {
       sessionHash, capabilityHash: 'lookup-capability-alice', at, start, read, ...extra,
     });
 
-    const found = await lookUpRequests(database().db, [
+    const lookups = [
       request('lookup-session-alice'),
       // A Basic request: the capability only, no start row, no read.
       request(undefined, { start: undefined, read: undefined }),
@@ -45,7 +45,8 @@ describe('lookUpRequests (as the least-privileged API role)', () => {
       request('lookup-session-alice', { read: { ...read, perm: 'w' } }),
       request('lookup-session-alice', { read: { ...read, scope: 'list' } }),
       request('lookup-session-alice', { read: { ...read, msgId: msgId + 1_000_000 } }),
-    ]);
+    ];
+    const found = await lookUpAndAudit(database().db, lookups.map((lookup) => ({ kind: 'lookup', lookup })));
 
     expect(found.map((result) => result.session?.user)).toEqual(['lookupalice', undefined, 'lookupalice', 'lookupbob', 'lookupalice', 'lookupalice', 'lookupalice', 'lookupalice']);
     expect(found[0]!.session).toEqual({ user: 'lookupalice', expiry: later, attributes: { scope: 'read_message list_messages' } });
@@ -64,5 +65,31 @@ describe('lookUpRequests (as the least-privileged API role)', () => {
     expect(rows.map((row) => Number(row.audit_id))).toEqual(ids);
     expect(rows.map((row) => row.user_id)).toEqual(['lookupalice', null, 'lookupbob', 'lookupalice', 'lookupalice', 'lookupalice', 'lookupalice']);
     for (const row of rows) expect({ ...row, audit_id: 0, user_id: null }).toEqual({ audit_id: 0, user_id: null, method: 'GET', status: null, client_address: '192.0.2.9', audit_time: at });
+  });
+
+  it('when audit rows of other requests ride along with a lookup, then each is written as given and start rows get ids in input order', async () => {
+    const at = new Date('2026-03-05T00:00:00.000Z');
+    const path = '/lookups/ride-along';
+    const lookup: RequestLookup = { sessionHash: 'no-such-session', capabilityHash: undefined, at, start: { method: 'POST', path, client: undefined }, read: undefined };
+    const [earlier] = await lookUpAndAudit(database().db, [{ kind: 'start', entry: { method: 'GET', path, user: 'carol', client: '198.51.100.4', time: at } }]);
+    const found = await lookUpAndAudit(database().db, [
+      { kind: 'end', entry: { id: earlier!.auditId!, method: 'GET', path, user: 'carol', client: '198.51.100.4', status: 404, time: at } },
+      { kind: 'lookup', lookup },
+      { kind: 'start', entry: { method: 'DELETE', path, user: undefined, client: undefined, time: at } },
+    ]);
+
+    expect(found.map((result) => result.session)).toEqual([undefined, undefined, undefined]);
+    expect(found[0]!.auditId).toBeUndefined();
+    expect(found[1]!.auditId).toBeLessThan(found[2]!.auditId!);
+    const rows = await database().owner.query<{ audit_id: number; method: string; user_id: string | null; status: number | null }>(
+      'SELECT audit_id, method, user_id, status FROM audit_log WHERE path = $1 ORDER BY audit_id, status NULLS FIRST',
+      [path],
+    );
+    expect(rows.map((row) => ({ ...row, audit_id: Number(row.audit_id) }))).toEqual([
+      { audit_id: earlier!.auditId, method: 'GET', user_id: 'carol', status: null },
+      { audit_id: earlier!.auditId, method: 'GET', user_id: 'carol', status: 404 },
+      { audit_id: found[1]!.auditId, method: 'POST', user_id: null, status: null },
+      { audit_id: found[2]!.auditId, method: 'DELETE', user_id: null, status: null },
+    ]);
   });
 });

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
-import type { Database } from '../db/database.js';
-import { batched } from '../db/batch.js';
-import { insertAuditRows, type AuditEntry, type AuditWrite } from '../db/store.js';
+import type { RequestStatements } from '../db/request-statements.js';
+import type { AuditEntry } from '../db/store.js';
 
 const MAX_PATH_LENGTH = 1024;
 
@@ -29,9 +28,9 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  * ({@link settled} waits for those writes: GET /logs and shutdown use it); a read runs alongside
  * its start row but is answered only once that row is written.
  */
-export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
-  // Group commit: start and end rows of concurrent requests share one INSERT.
-  const writeRows = batched((writes: readonly AuditWrite[]) => insertAuditRows(options.db, writes));
+export function auditLog(options: { readonly statements: RequestStatements; readonly logger: Logger; readonly clock: Clock }) {
+  // Group commit: start and end rows of concurrent requests share one statement with their lookups.
+  const writeRows = options.statements.writeAuditRow;
 
   const pending = new Set<Promise<void>>();
   const settled = async (): Promise<void> => {

@@ -1,13 +1,13 @@
 import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
-import { batched } from '../db/batch.js';
-import type { Database } from '../db/database.js';
-import { lookUpRequests, type RequestLookup } from '../db/store.js';
+import type { RequestStatements } from '../db/request-statements.js';
+import type { RequestLookup } from '../db/store.js';
 import type { TokenService } from '../security/tokens.js';
 import { auditedRequest } from './audit.js';
 import { authorizationHeader } from './authenticate.js';
 
 export interface PrefetchOptions {
-  readonly db: Database;
+  /** Shared with the audit trail: lookups and audit rows of concurrent requests go out as one statement. */
+  readonly statements: RequestStatements;
   readonly tokens: TokenService;
   readonly clock: Clock;
   /** The message a request reads, if it is such a read, so the same statement fetches it. */
@@ -16,7 +16,7 @@ export interface PrefetchOptions {
 
 /**
  * Starts a request's database work in one statement (one round trip), which concurrent requests
- * share: the `Bearer` session and `?access_token=` capability looked up by their stored hashes
+ * and their audit rows share: the `Bearer` session and `?access_token=` capability looked up by their stored hashes
  * (only correctly MACed strings reach the database), and, for a `Bearer` request, its audit start row
  * (the session decides the user) and the message it reads. Nothing is decided here:
  * {@link authenticate} checks the session, {@link requireCapability} the capability, the audit start
@@ -24,7 +24,6 @@ export interface PrefetchOptions {
  * only: their user is known once the password is checked.
  */
 export function prefetch(options: PrefetchOptions): NatterMiddleware {
-  const lookUp = batched((requests: readonly RequestLookup[]) => lookUpRequests(options.db, requests));
   return async function prefetchMiddleware(ctx, next) {
     const capability = ctx.query['access_token'];
     const { scheme, value } = authorizationHeader(ctx.get('Authorization'));
@@ -32,7 +31,7 @@ export function prefetch(options: PrefetchOptions): NatterMiddleware {
     if (capability === undefined && !bearer) return next();
     const at = options.clock.now();
     const read = bearer ? options.messageRead(ctx) : undefined;
-    const found = lookUp({
+    const found = options.statements.lookUp({
       sessionHash: bearer ? options.tokens.storedHash(value) : undefined,
       // A repeated access_token is no capability at all.
       capabilityHash: typeof capability === 'string' ? options.tokens.storedHash(capability) : undefined,
