@@ -15,9 +15,17 @@ export default {
   // came out killed, timed out or survived depending on scheduling (43 false survivors in one run).
   // They are left out of the score; the lists are guarded by test/address-policy.test.ts instead.
   ignoreStatic: true,
-  // The address policy, the target check, the redirect loop and the body reader: what stands
-  // between an attacker's URL and an internal address or an unbounded read.
-  mutate: ['src/preview/address-policy.ts', 'src/preview/target.ts', 'src/preview/previewer.ts', 'src/preview/head-reader.ts'],
+  // The address policy, the target check, the redirect loop, the time budget, the body reader and
+  // the head tokenizer: what stands between an attacker's URL (or page) and an internal address,
+  // an unbounded read or a spoofed preview.
+  mutate: [
+    'src/preview/address-policy.ts',
+    'src/preview/target.ts',
+    'src/preview/previewer.ts',
+    'src/preview/deadline.ts',
+    'src/preview/head-reader.ts',
+    'src/preview/head-metadata.ts',
+  ],
   // Two cores are shared with everything else on a developer machine or CI.
   concurrency: 2,
   timeoutMS: 5000,

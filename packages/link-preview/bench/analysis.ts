@@ -283,9 +283,9 @@ export function analyse(cells: readonly CellResult[], concurrencies: readonly nu
       judge(
         '3',
         'end to end: every GET /preview answered 2xx with the expected preview',
-        [endToEnd.reduce((sum, run) => sum + run.non2xx + run.errors + (run.sampleCorrect ? 0 : 1), 0)],
+        [endToEnd.reduce((sum, run) => sum + run.non2xx + run.errors + (run.sampleCorrect ? 0 : 1) + (run.failure ? 1 : 0), 0)],
         (value) => value === 0,
-        (value) => `${value} non-2xx, errors or wrong samples`,
+        (value) => `${value} non-2xx, errors, wrong samples or failures`,
       ),
     );
   }

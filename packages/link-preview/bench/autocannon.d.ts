@@ -23,6 +23,10 @@ declare module 'autocannon' {
     latency: Histogram;
     requests: Histogram & { sent: number };
   }
+  interface Instance {
+    on(event: 'response', listener: (client: unknown, statusCode: number, responseBytes: number, responseTimeMs: number) => void): Instance;
+  }
   function autocannon(options: Options): Promise<Result>;
+  function autocannon(options: Options, callback: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;
 }

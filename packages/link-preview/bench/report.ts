@@ -94,7 +94,7 @@ export function rssTable(analysis: Analysis): string {
 
 export function endToEndTable(results: readonly EndToEndResult[], analysis: Analysis): string {
   return table(
-    ['page', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'srv CPU ms/req', 'core/s', 'vs core', '(by CPU)', 'load', 'requests', 'non-2xx', 'statuses', 'errors', 'sample'],
+    ['page', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'srv CPU ms/req', 'core/s', 'vs core', '(by CPU)', 'load', 'n/slices', 'non-2xx', 'statuses', 'errors', 'sample'],
     results.map((result) => {
       const versusCore = analysis.endToEndComparisons.find((comparison) => comparison.page === result.page);
       return [
@@ -108,11 +108,11 @@ export function endToEndTable(results: readonly EndToEndResult[], analysis: Anal
         times(versusCore?.endToEndVsCore),
         times(versusCore?.endToEndVsCoreByCpu),
         fixed(result.loadAverage),
-        String(result.completed),
+        `${result.completed}/${result.slices}`,
         String(result.non2xx),
         Object.entries(result.statusCounts).map(([code, count]) => `${code}:${count}`).join(' '),
         String(result.errors + result.timeouts),
-        result.sampleCorrect ? 'ok' : `WRONG ${result.sampleDetail ?? ''}`.slice(0, 80),
+        result.failure ? `FAILED: ${result.failure}`.slice(0, 80) : result.sampleCorrect ? 'ok' : `WRONG ${result.sampleDetail ?? ''}`.slice(0, 80),
       ];
     }),
   );

@@ -14,6 +14,19 @@ export interface BlockSettings {
   readonly previewTimeoutMs: number;
 }
 
+/**
+ * Something measured outside the contender processes (the running service, end to end) whose
+ * slices take turns with the contenders' slices of the same page and concurrency.
+ */
+export interface InterleavedSlices {
+  readonly label: string;
+  /** Runs once every contender is loaded and warmed up, before the first slice. */
+  prepare(): Promise<void>;
+  measureSlice(durationMs: number): Promise<void>;
+  /** Told why no further slices will be asked for. */
+  fail(reason: string): void;
+}
+
 export interface CellResult {
   readonly contender: string;
   readonly contenderLabel: string;
@@ -86,6 +99,7 @@ function aggregate(entry: Entry): CellMeasurement {
  * one after the other; then they are measured in interleaved slices (round r starts with
  * contender r), so a burst of load from elsewhere on the machine hits all of them alike. A
  * contender stops getting slices once it has had `measureMs` (a slow one may get only one).
+ * `interleaved` (the service end to end) takes a turn in every round too, for `interleavedSliceMs`.
  */
 export async function runBlock(
   contenders: readonly ContenderInfo[],
@@ -94,6 +108,7 @@ export async function runBlock(
   fixture: FixtureServer,
   settings: BlockSettings,
   log: (line: string) => void,
+  interleaved?: { readonly slices: InterleavedSlices; readonly sliceMs: number },
 ): Promise<CellResult[]> {
   const entries: Entry[] = [];
   for (const info of contenders) {
@@ -120,10 +135,37 @@ export async function runBlock(
     }
   }
 
+  let interleavedFailed = false;
+  const measureInterleaved = async (): Promise<void> => {
+    if (!interleaved || interleavedFailed) return;
+    try {
+      await interleaved.slices.measureSlice(interleaved.sliceMs);
+    } catch (error) {
+      interleavedFailed = true;
+      interleaved.slices.fail(message(error));
+      log(`        ${interleaved.slices.label}: FAILED ${message(error)}`);
+    }
+  };
+  if (interleaved) {
+    try {
+      await interleaved.slices.prepare();
+    } catch (error) {
+      interleavedFailed = true;
+      interleaved.slices.fail(`could not prepare: ${message(error)}`);
+      log(`        ${interleaved.slices.label}: FAILED to prepare: ${message(error)}`);
+    }
+  }
+
   const sliceMs = settings.measureMs / settings.slices;
+  const participants: (Entry | 'interleaved')[] = interleaved ? [...entries, 'interleaved'] : entries;
   for (let round = 0; round < settings.slices; round += 1) {
-    const order = [...entries.slice(round % entries.length), ...entries.slice(0, round % entries.length)];
+    const shift = round % participants.length;
+    const order = [...participants.slice(shift), ...participants.slice(0, shift)];
     for (const entry of order) {
+      if (entry === 'interleaved') {
+        await measureInterleaved();
+        continue;
+      }
       if (!entry.process || entry.failure || entry.measuredMs >= settings.measureMs) continue;
       try {
         const { slice, server } = await entry.process.measure(sliceMs);

@@ -3,7 +3,7 @@
  * figures can be read as ratios. See bench/README.md for what each figure means.
  *
  * Flags (all optional): --contenders core,unfurl  --pages article,huge  --concurrency 1,32
- *   --seconds 3 (measured per contender and cell)  --slices 3  --warmup-ms 700  --e2e-seconds 4  --no-e2e
+ *   --seconds 3 (measured per contender and cell)  --slices 3  --warmup-ms 700  --e2e-seconds 3 (per page)  --no-e2e
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyse, GOAL_CONCURRENCY } from './analysis.js';
 import { CONTENDERS, contenderById } from './contenders/index.js';
-import { endToEndUnavailable, runEndToEnd, type EndToEndResult } from './end-to-end.js';
+import { EndToEndService, endToEndUnavailable, type EndToEndResult } from './end-to-end.js';
 import { startFixtureServer } from './fixture-client.js';
 import { PAGES } from './pages.js';
 import { cellTable, comparisonTable, endToEndTable, goalTable, problems, rssTable } from './report.js';
@@ -57,7 +57,7 @@ const settings: BlockSettings = {
   maxPreviews: 20_000,
   previewTimeoutMs: 60_000,
 };
-const endToEndSeconds = positiveNumber('e2e-seconds', flags['e2e-seconds'], 4);
+const endToEndSeconds = positiveNumber('e2e-seconds', flags['e2e-seconds'], 3);
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -68,26 +68,30 @@ log(`bench: load average at start ${showLoad(loadAtStart)} (1, 5, 15 min; ${cpus
 const fixture = await startFixtureServer();
 const cells: CellResult[] = [];
 let endToEnd: EndToEndResult[] = [];
-let endToEndSkipped: string | undefined;
+const endToEndSkipped = flags['no-e2e']
+  ? 'skipped by --no-e2e'
+  : concurrencies.includes(GOAL_CONCURRENCY)
+    ? endToEndUnavailable()
+    : `its slices take turns with the in-process ones at c=${GOAL_CONCURRENCY}, which --concurrency leaves out`;
+let service: EndToEndService | undefined;
 try {
+  if (endToEndSkipped === undefined) {
+    log(`bench: starting the service for end to end (GET /preview at ${GOAL_CONCURRENCY} connections) …`);
+    service = await EndToEndService.start({ fixturePort: fixture.port, connections: GOAL_CONCURRENCY, warmupMs: settings.warmupMs });
+  }
   for (const page of pages) {
     for (const concurrency of concurrencies) {
-      log(`bench: ${page.id} · c=${concurrency} · ${contenders.map((c) => c.id).join(', ')} …`);
-      cells.push(...(await runBlock(contenders, page, concurrency, fixture, settings, log)));
+      const interleaved =
+        service && concurrency === GOAL_CONCURRENCY
+          ? { slices: service.slicesFor(page), sliceMs: (endToEndSeconds * 1000) / settings.slices }
+          : undefined;
+      log(`bench: ${page.id} · c=${concurrency} · ${[...contenders.map((c) => c.id), ...(interleaved ? ['end to end'] : [])].join(', ')} …`);
+      cells.push(...(await runBlock(contenders, page, concurrency, fixture, settings, log, interleaved)));
     }
   }
-  endToEndSkipped = flags['no-e2e'] ? 'skipped by --no-e2e' : endToEndUnavailable();
-  if (endToEndSkipped === undefined) {
-    log(`bench: end to end, GET /preview at ${GOAL_CONCURRENCY} connections …`);
-    endToEnd = await runEndToEnd({
-      fixturePort: fixture.port,
-      pages,
-      connections: GOAL_CONCURRENCY,
-      durationSeconds: endToEndSeconds,
-      warmupMs: settings.warmupMs,
-    });
-  }
+  endToEnd = service?.results() ?? [];
 } finally {
+  await service?.stop();
   await fixture.close();
 }
 
@@ -116,7 +120,7 @@ const sections = [
   rssTable(analysis),
   endToEndSkipped
     ? `End to end: not run — ${endToEndSkipped}`
-    : `End to end (service in its own process, autocannon, ${endToEndSeconds} s per page after a ${settings.warmupMs} ms warm-up), against the in-process core of this run:\n${endToEndTable(endToEnd, analysis)}`,
+    : `End to end (service in its own process, autocannon; per page a ${settings.warmupMs} ms warm-up, then ${endToEndSeconds} s in ${settings.slices} slices taking turns with the in-process ones), against the in-process core:\n${endToEndTable(endToEnd, analysis)}`,
   'Goals:',
   goalTable(analysis),
   `load average (1, 5, 15 min) at end: ${showLoad(loadAtEnd)}` +

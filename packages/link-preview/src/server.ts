@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@natter/service-kit';
+import { coalescedStdout, ConfigError, createLogger } from '@natter/service-kit';
 import { parseConfig, type Config } from './config.js';
 import { createLinkPreviewer, systemHostLookup } from './preview/index.js';
 import { dnsReadiness } from './readiness.js';
@@ -15,7 +15,8 @@ function configFromEnvironment(): Config {
 }
 
 const config = configFromEnvironment();
-const logger = createLogger({ name: 'link-preview', level: config.logLevel });
+// One `preview` line per request: written once per event-loop turn rather than one write(2) each.
+const logger = createLogger({ name: 'link-preview', level: config.logLevel, destination: coalescedStdout() });
 // Production wiring: the previewer gets the parsed limits and nothing else — no lookup override,
 // no fixture allowance.
 const previewer = createLinkPreviewer({ ...config.preview, logger });

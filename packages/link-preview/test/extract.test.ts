@@ -74,6 +74,58 @@ describe('extractPreview', () => {
     expect(preview.title).toBe('real');
   });
 
+  it('when tags and attributes are spelled in any case, quoting or order, then they are still read', () => {
+    const preview = extractPreview(
+      `<HEAD><TITLE>t</TITLE><META CONTENT='single quoted' PROPERTY=OG:TITLE>
+       <meta name=description content=unquoted/><meta content="x" property="og:image" content="second ignored"
+       ></head>`,
+      BASE,
+    );
+    expect(preview).toEqual({ url: BASE, title: 'single quoted', description: 'unquoted/', image: 'https://example.com/articles/x' });
+  });
+
+  it('when a quoted attribute value holds ">" or "<meta", then the tag does not end there', () => {
+    const preview = extractPreview(
+      '<link href="a>b<meta property=og:title content=fake>"><meta property="og:title" content="real">',
+      BASE,
+    );
+    expect(preview.title).toBe('real');
+  });
+
+  it('when the same key appears twice, then the first <meta> and the first <title> win', () => {
+    const preview = extractPreview('<title>one</title><title>two</title><meta name="description" content="a"><meta name="description" content="b">', BASE);
+    expect(preview).toMatchObject({ title: 'one', description: 'a' });
+  });
+
+  it.each([
+    ['a comment', '<!-- <meta property="og:title" content="fake"> -->'],
+    ['a style', '<style>a::after{content:"<meta property=og:title content=fake>"}</style>'],
+    ['a noscript', '<noscript><meta property="og:title" content="fake"></noscript>'],
+    ['a template', '<template><meta property="og:title" content="fake"></template>'],
+    ['a textarea', '<textarea><meta property="og:title" content="fake"></textarea>'],
+    ['a script with a "</title>" and a fake end tag', '<script>"</title></scrip><meta property=og:title content=fake>"</SCRIPT >'],
+  ])('when markup sits inside %s, then it is not a tag', (_, wrapper) => {
+    expect(extractPreview(`<head>${wrapper}<title>real</title></head>`, BASE).title).toBe('real');
+  });
+
+  it('when a comment closes abruptly ("<!-->"), then what follows is markup again', () => {
+    expect(extractPreview('<!--><title>after</title>', BASE).title).toBe('after');
+    expect(extractPreview('<!---><title>after</title>', BASE).title).toBe('after');
+  });
+
+  it('when a comment or a text element never ends, then nothing after its start counts', () => {
+    expect(extractPreview('<title>t</title><!-- <meta name="description" content="hidden">', BASE)).toEqual({ url: BASE, title: 't' });
+    expect(extractPreview('<script> <meta name="description" content="hidden">', BASE)).toEqual({ url: BASE, title: 'example.com' });
+  });
+
+  it('when a title holds markup, then it is text (as in a browser), entities decoded', () => {
+    expect(extractPreview('<title>a <b>bold</b> &amp; c</title>', BASE).title).toBe('a <b>bold</b> & c');
+  });
+
+  it('when the meta key carries entities or spaces, then it is decoded, trimmed and lower-cased', () => {
+    expect(extractPreview('<meta property=" OG&#58;Title " content="x">', BASE).title).toBe('x');
+  });
+
   it('when the image URL is absurdly long, then it is dropped rather than truncated', () => {
     expect(extractPreview(`<meta property="og:image" content="https://e.com/${'a'.repeat(5000)}">`, BASE).image).toBeUndefined();
   });

@@ -39,4 +39,12 @@ describe('HeadEndScanner', () => {
     const tricky = '<head><script>x="</head>"</script><!-- <body> --></head>';
     for (const size of [1, 2, 5, 8, 9]) expect(scan(tricky, size)).toBe(tricky.lastIndexOf('</head>'));
   });
+
+  it('when a token straddles the 16 KiB steps in which one chunk is read, then it is still found', () => {
+    for (const at of [16_380, 16_381, 16_384, 32_765]) {
+      const html = `<head>${'x'.repeat(at - '<head>'.length)}</head><body>`;
+      expect(scan(html), `at ${at}`).toBe(at);
+      expect(scan(`<head><script>${'x'.repeat(at - 14)}</script></head>`), `script end at ${at}`).toBe(at + '</script>'.length);
+    }
+  });
 });

@@ -196,6 +196,17 @@ describe('limits', () => {
       harness = await startHarness(() => undefined, { previewer: { timeoutMs: 200 } });
       expect(await previewFailure(harness.previewer, `${harness.fixture.origin}/`)).toMatchObject({ status: 504 });
     });
+
+    it('when the name never resolves, then 504 within the budget and nothing is connected', async () => {
+      harness = await startHarness(() => undefined, { previewer: { timeoutMs: 200, lookup: () => new Promise(() => undefined) } });
+      const started = performance.now();
+      expect(await previewFailure(harness.previewer, `http://never-answers.test:${harness.fixture.port}/`)).toMatchObject({
+        status: 504,
+        reason: 'upstream timed out',
+      });
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(harness.network.attempts).toEqual([]);
+    });
   });
 
   describe('connection reuse', () => {

@@ -48,9 +48,12 @@ describe('serve', () => {
     await expect(fetch(running.url)).rejects.toThrow();
   });
 
-  it('when the process receives SIGTERM (even twice), then it logs, closes and exits 0', async () => {
+  it.each([
+    ['synchronous standard output', []],
+    ['coalescedStdout()', ['--coalesced']],
+  ])('when the process receives SIGTERM (even twice), then it logs, closes and exits 0 (logging to %s)', async (_destination, flags) => {
     const script = fileURLToPath(new URL('./support/serve-until-signal.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: Record<string, unknown>[] = [];
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {

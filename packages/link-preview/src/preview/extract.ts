@@ -1,17 +1,10 @@
-import { parse } from 'node-html-parser';
+import { readHeadMetadata } from './head-metadata.js';
 import type { LinkPreview } from './types.js';
 
 /** Field caps, in characters: enough for any real preview card, small enough to store and render. */
 export const MAX_TITLE_LENGTH = 300;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 export const MAX_IMAGE_URL_LENGTH = 2048;
-
-const PARSE_OPTIONS = {
-  lowerCaseTagName: false,
-  comment: false,
-  // Raw-text elements: script/style bodies are dropped unparsed, so markup inside them is never mistaken for tags.
-  blockTextElements: { script: false, style: false, noscript: false, template: false, title: true },
-};
 
 const TITLE_KEYS = ['og:title'];
 const DESCRIPTION_KEYS = ['og:description', 'description'];
@@ -22,6 +15,8 @@ function clean(value: string | undefined, max: number): string | undefined {
   if (value === undefined) return undefined;
   const text = value.replace(/\s+/g, ' ').trim();
   if (text === '') return undefined;
+  // A string never has more code points than UTF-16 units: only a long one needs counting.
+  if (text.length <= max) return text;
   const codePoints = Array.from(text);
   return codePoints.length <= max ? text : `${codePoints.slice(0, max - 1).join('').trimEnd()}…`;
 }
@@ -53,17 +48,10 @@ function imageUrl(raw: string | undefined, baseUrl: string): string | undefined 
  * capped; without any title the host name stands in, so a card always has a heading.
  */
 export function extractPreview(html: string, baseUrl: string): LinkPreview {
-  const root = parse(html, PARSE_OPTIONS);
-  const metadata = new Map<string, string>();
-  for (const meta of root.getElementsByTagName('meta')) {
-    const key = (meta.getAttribute('property') ?? meta.getAttribute('name'))?.trim().toLowerCase();
-    const content = meta.getAttribute('content');
-    if (key !== undefined && content !== undefined && !metadata.has(key)) metadata.set(key, content);
-  }
-  const titleElement = root.getElementsByTagName('title')[0];
+  const { meta: metadata, title: titleText } = readHeadMetadata(html);
   const title =
     clean(firstOf(metadata, TITLE_KEYS), MAX_TITLE_LENGTH) ??
-    clean(titleElement?.text, MAX_TITLE_LENGTH) ??
+    clean(titleText, MAX_TITLE_LENGTH) ??
     new URL(baseUrl).hostname;
   const description = clean(firstOf(metadata, DESCRIPTION_KEYS), MAX_DESCRIPTION_LENGTH);
   const image = imageUrl(firstOf(metadata, IMAGE_KEYS), baseUrl);

@@ -12,6 +12,11 @@ const CLOSERS: Readonly<Record<Exclude<Mode, 'markup'>, RegExp>> = {
 };
 /** One less than the longest token (`</script>`), so a token split across chunks is still seen. */
 const CARRY = '</script>'.length - 1;
+/**
+ * Bytes turned into text at a time: a socket read is 64 KiB, but heads are often much shorter, and
+ * what follows the end of the head is never converted.
+ */
+const WINDOW_BYTES = 16 * 1024;
 
 /**
  * Finds where the HTML head ends in a stream of decoded bytes, chunk by chunk, without buffering
@@ -27,7 +32,15 @@ export class HeadEndScanner {
 
   /** Scans the next chunk; returns the stream offset where the head ends, or -1 when not yet seen. */
   push(chunk: Buffer): number {
-    const text = this.carry + chunk.toString('latin1');
+    for (let start = 0; start < chunk.length; start += WINDOW_BYTES) {
+      const end = this.scan(chunk.toString('latin1', start, Math.min(start + WINDOW_BYTES, chunk.length)));
+      if (end >= 0) return end;
+    }
+    return -1;
+  }
+
+  private scan(next: string): number {
+    const text = this.carry + next;
     let position = 0;
     for (;;) {
       const pattern = this.mode === 'markup' ? IN_MARKUP : CLOSERS[this.mode];

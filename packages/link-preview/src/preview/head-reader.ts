@@ -5,7 +5,11 @@ import { upstreamFailure } from './errors.js';
 import { HeadEndScanner } from './head-end-scanner.js';
 import { releaseResponse } from './release-response.js';
 
-const DECODER_OPTIONS = { chunkSize: 64 * 1024, finishFlush: constants.Z_SYNC_FLUSH };
+/**
+ * zlib's default output step (16 KiB): decoding stops at the end of the head, so a smaller step
+ * decodes less of what follows it.
+ */
+const DECODER_OPTIONS = { chunkSize: 16 * 1024, finishFlush: constants.Z_SYNC_FLUSH };
 
 function createDecoder(encoding: string, firstChunk: Buffer): Transform | undefined {
   switch (encoding) {
@@ -66,14 +70,19 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
       const headLength = scanner.push(chunk);
       if (headLength >= 0) {
         if (headLength > maxBytes) return fail(upstreamFailure('upstream response too large'));
+        // Copies only the head's bytes, and none when the head ends in the first chunk.
+        if (chunks.length === 0) return succeed(chunk.subarray(0, headLength));
         chunks.push(chunk);
-        return succeed(Buffer.concat(chunks, decodedBytes + chunk.length).subarray(0, headLength));
+        return succeed(Buffer.concat(chunks, headLength));
       }
       decodedBytes += chunk.length;
       if (decodedBytes > maxBytes) return fail(upstreamFailure('upstream response too large'));
       chunks.push(chunk);
     };
     const onBodyEnd = (): void => succeed(Buffer.concat(chunks, decodedBytes));
+    const resumeResponse = (): void => {
+      if (!settled) response.resume();
+    };
 
     response.on('data', (chunk: Buffer) => {
       rawBytes += chunk.length;
@@ -88,15 +97,14 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
           decoder.on('data', onDecoded);
           decoder.once('end', onBodyEnd);
           decoder.on('error', () => fail(upstreamFailure('invalid compressed response')));
-          // Back-pressure: the socket is read only as fast as the decoder consumes, so a bomb's
-          // compressed input cannot pile up in the decoder while its output is being counted.
-          decoder.on('drain', () => {
-            if (!settled) response.resume();
-          });
         }
       }
-      if (decoder === undefined) onDecoded(chunk);
-      else if (!decoder.write(chunk)) response.pause();
+      if (decoder === undefined) return onDecoded(chunk);
+      // Back-pressure: the socket is read only once the decoder has consumed the last read, so a
+      // bomb's compressed input cannot pile up in the decoder while its output is being counted
+      // (and no write is left queued when the head is complete and the decoder is dropped).
+      response.pause();
+      decoder.write(chunk, resumeResponse);
     });
     response.once('end', () => {
       if (decoder === undefined) onBodyEnd();
@@ -104,7 +112,7 @@ export function readHead(response: IncomingMessage, maxBytes: number): Promise<B
     });
     response.on('error', (error) => fail(error));
     response.once('close', () => {
-      if (!response.complete) fail(upstreamFailure('upstream connection closed early'));
+      if (!settled && !response.complete) fail(upstreamFailure('upstream connection closed early'));
     });
   });
 }

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { Deadline } from './deadline.js';
 import { PreviewError, timedOut, upstreamFailure } from './errors.js';
 import type { Target } from './target.js';
 
@@ -30,7 +31,7 @@ export function createAgents(lookup: LookupFunction): Agents {
  * One GET without following redirects, without cookies or credentials, and without any proxy
  * (node:http ignores HTTP_PROXY and friends). Resolves with the response head.
  */
-export function get(target: Target, agents: Agents, signal: AbortSignal): Promise<IncomingMessage> {
+export function get(target: Target, agents: Agents, deadline: Deadline): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = (target.secure ? https : http).request({
       hostname: target.hostname,
@@ -40,7 +41,6 @@ export function get(target: Target, agents: Agents, signal: AbortSignal): Promis
       headers: REQUEST_HEADERS,
       agent: target.secure ? agents.https : agents.http,
       lookup: agents.lookup,
-      signal,
       // Pinned here so NODE_OPTIONS (--max-http-header-size, --insecure-http-parser) cannot loosen them.
       maxHeaderSize: 16 * 1024,
       insecureHTTPParser: false,
@@ -48,15 +48,16 @@ export function get(target: Target, agents: Agents, signal: AbortSignal): Promis
     request.once('response', resolve);
     // `on`, not `once`: a request can report a socket error again after the first (e.g. once aborted
     // mid-body), and an 'error' without a listener would crash the process.
-    request.on('error', (error) => reject(asPreviewError(error, signal)));
+    request.on('error', (error) => reject(asPreviewError(error, deadline)));
+    deadline.track(request);
     request.end();
   });
 }
 
 /** Maps a failure to what the caller may be told; the original error never reaches the client. */
-export function asPreviewError(error: unknown, signal: AbortSignal): PreviewError {
+export function asPreviewError(error: unknown, deadline: Deadline): PreviewError {
   // Once the budget is spent, whatever broke (a reset socket, a half-read body) broke because of it.
-  if (signal.aborted) return timedOut();
+  if (deadline.expired) return timedOut();
   if (error instanceof PreviewError) return error;
   return upstreamFailure('upstream connection failed');
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { AddressPolicy } from './address-policy.js';
 import { decodeHtml } from './charset.js';
+import { Deadline } from './deadline.js';
 import { badUrl, upstreamFailure } from './errors.js';
 import { extractPreview } from './extract.js';
 import { asPreviewError, createAgents, get } from './http-client.js';
@@ -64,10 +65,10 @@ export function createLinkPreviewer(options: LinkPreviewerOptions = {}): LinkPre
   const rules: TargetRules = { allowedPorts: new Set(options.allowedPorts ?? [80, 443]), policy, onRefusal };
   const agents = createAgents(createValidatingLookup(options.lookup ?? systemHostLookup, policy, onRefusal));
 
-  async function follow(first: Target, signal: AbortSignal): Promise<LinkPreview> {
+  async function follow(first: Target, deadline: Deadline): Promise<LinkPreview> {
     let target = first;
     for (let redirects = 0; ; redirects += 1) {
-      const response = await get(target, agents, signal);
+      const response = await get(target, agents, deadline);
       const status = response.statusCode ?? 0;
       if (REDIRECT_STATUSES.has(status)) {
         const location = response.headers.location;
@@ -100,14 +101,13 @@ export function createLinkPreviewer(options: LinkPreviewerOptions = {}): LinkPre
     async preview(url) {
       if (url.length > 4096) throw badUrl('URL too long');
       const first = checkTarget(url, rules);
-      const controller = new AbortController();
-      const deadline = setTimeout(() => controller.abort(), timeoutMs);
+      const deadline = new Deadline(timeoutMs);
       try {
-        return await follow(first, controller.signal);
+        return await follow(first, deadline);
       } catch (error) {
-        throw asPreviewError(error, controller.signal);
+        throw asPreviewError(error, deadline);
       } finally {
-        clearTimeout(deadline);
+        deadline.clear();
       }
     },
     close() {

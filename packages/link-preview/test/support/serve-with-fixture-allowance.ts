@@ -9,7 +9,7 @@
  * It lives under test/, so it is never part of the production bundle.
  */
 import { parseArgs } from 'node:util';
-import { createLogger } from '@natter/service-kit';
+import { coalescedStdout, createLogger } from '@natter/service-kit';
 import { parseConfig } from '../../src/config.js';
 import { createLinkPreviewer, systemHostLookup } from '../../src/preview/index.js';
 import { dnsReadiness } from '../../src/readiness.js';
@@ -33,7 +33,7 @@ function fixtureRanges(): string[] {
 const allowedFixtureRanges = fixtureRanges();
 // Fixture ranges make the service an open proxy into them: never listen beyond loopback.
 const config = { ...parseConfig(process.env), bindAddress: '127.0.0.1' };
-const logger = createLogger({ name: 'link-preview', level: config.logLevel });
+const logger = createLogger({ name: 'link-preview', level: config.logLevel, destination: coalescedStdout() });
 logger.warn({ allowedFixtureRanges }, 'TEST LAUNCHER: non-public fixture ranges are reachable');
 const previewer = createLinkPreviewer({ ...config.preview, logger, allowedFixtureRanges });
 const readiness = dnsReadiness({ host: config.readinessDnsName, lookup: systemHostLookup });

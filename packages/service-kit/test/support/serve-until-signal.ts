@@ -1,4 +1,6 @@
 import Koa from 'koa';
-import { createLogger, serve } from '../../src/index.js';
+import { coalescedStdout, createLogger, serve } from '../../src/index.js';
 
-await serve(new Koa(), { port: 0, host: '127.0.0.1', logger: createLogger({ name: 'signal-test' }) });
+// `--coalesced`: log through coalescedStdout() instead of the default synchronous standard output.
+const destination = process.argv.includes('--coalesced') ? coalescedStdout() : undefined;
+await serve(new Koa(), { port: 0, host: '127.0.0.1', logger: createLogger({ name: 'signal-test', ...(destination ? { destination } : {}) }) });
