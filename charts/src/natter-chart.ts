@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { PercentOrAbsolute, ServiceType } from 'cdk8s-plus-27';
+import { EnvFieldPaths, EnvValue, PercentOrAbsolute, ServiceType } from 'cdk8s-plus-27';
 import {
   DnsResolver,
   HardenedDeployment,
@@ -187,6 +187,8 @@ export class NatterChart extends Chart {
         DATABASE_USER: DATABASE_API_USER,
         // Every pod at a rollout's peak, together, within what the database allows (database-connections.ts).
         DATABASE_POOL_MAX: String(connectionBudget(profile).poolPerPod),
+        // pg_stat_activity then shows which pod holds which connections (a pod name fits application_name's 63 bytes).
+        DATABASE_APPLICATION_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
         ...rateLimitEnv(profile.api),
         BASIC_AUTH_CACHE_TTL_SECONDS: String(profile.api.basicAuthCache.ttlSeconds),

@@ -71,6 +71,11 @@ describe.each(PROFILES.map((profile) => [profile.name, profile] as const))('data
     expect(peakPods(figures) * figures.poolMax + RESERVED).toBeLessThanOrEqual(maxConnections);
   });
 
+  it('names each pod\'s connections after the pod, so pg_stat_activity shows who holds them', () => {
+    const variable = templateNamed(manifestsOf(profile), 'natter-api').spec.containers[0]!.env?.find((entry) => entry.name === 'DATABASE_APPLICATION_NAME');
+    expect(variable).toEqual({ name: 'DATABASE_APPLICATION_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+  });
+
   it('gives each pod the measured pool (or its setting), never fewer than the minimum', () => {
     expect(figures.poolMax).toBe(profile.api.databasePoolMax ?? Math.min(MEASURED_POOL_MAX, Math.floor((maxConnections - RESERVED) / peakPods(figures))));
     expect(figures.poolMax).toBeGreaterThanOrEqual(MIN_POOL);
