@@ -6,6 +6,8 @@ export default defineProject({
   resolve: { tsconfigPaths: true },
   test: {
     name: 'charts',
+    // A hang detector, not a speed goal: CI machines are shared, and 5 s (the default) is a busy minute's noise.
+    testTimeout: 30_000,
     include: ['**/*.test.ts'],
   },
 });

@@ -22,6 +22,7 @@ import {
 import { ObjectStore, ObjectStoreSpecConfigurationDataCompression, ObjectStoreSpecConfigurationWalCompression } from '../../imports/barmancloud.cnpg.io.js';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, DATABASE_PORT, SECRETS, WORKLOAD_NAMES } from './contract.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
+import { connectionParameters } from './database-connections.js';
 import { MIRRORED_CLOUDNATIVE_PG_IMAGE } from './image-lock.js';
 import { databaseImage } from './construct-props.js';
 import type { NatterProfile } from './profiles.js';
@@ -159,6 +160,8 @@ export class CloudNativePgCluster extends Construct implements IWorkload, Databa
           services: { disabledDefaultServices: [ClusterSpecManagedServicesDisabledDefaultServices.RO, ClusterSpecManagedServicesDisabledDefaultServices.R] },
         },
         postgresql: {
+          // The connection limits the API's pools are sized against (the operator applies them to every instance).
+          parameters: connectionParameters(profile),
           synchronous: {
             method: ClusterSpecPostgresqlSynchronousMethod.ANY,
             number: settings.synchronousStandbys,

@@ -4,6 +4,7 @@ import { HardenedJob, HardenedStatefulSet, HealthProbe, MountedVolume, type Work
 import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_NAME, DATABASE_OWNER_USER, SECRETS, SECRETS_DIRECTORY, WORKLOAD_NAMES } from './contract.js';
 import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
+import { connectionParameters } from './database-connections.js';
 import { MESH_POD_ANNOTATIONS, NATIVE_SIDECAR_ANNOTATION } from './mesh.js';
 import { nodeSupportProps } from './node-support.js';
 import type { NatterProfile } from './profiles.js';
@@ -75,6 +76,9 @@ export class Database extends Construct implements DatabaseEndpoint {
       image: databaseImage(profile),
       imagePullPolicy: pullPolicy(profile),
       ports: [{ name: 'postgres', number: address.port }],
+      // The image's entrypoint hands arguments starting with '-' to postgres: the connection limits
+      // the API's pools are sized against.
+      args: Object.entries(connectionParameters(profile)).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       env: {
         PGDATA,
         POSTGRES_DB: DATABASE_NAME,

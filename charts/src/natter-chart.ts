@@ -1,11 +1,12 @@
 import { Chart } from 'cdk8s';
-import { ServiceType } from 'cdk8s-plus-27';
+import { EnvFieldPaths, EnvValue, PercentOrAbsolute, ServiceType } from 'cdk8s-plus-27';
 import {
   DnsResolver,
   HardenedDeployment,
   HardenedNamespace,
   LockedDownPolicy,
   PodSecurityLevel,
+  RolloutStrategy,
   HealthProbe,
   type WorkloadService,
 } from '@natter/constructs';
@@ -13,6 +14,7 @@ import { Construct } from 'constructs';
 import { DATABASE_API_USER, DATABASE_PORT, NAMESPACE, SECRETS, SECRETS_DIRECTORY, SERVICE_NAMES, SERVICE_PORT, WORKLOAD_NAMES } from './contract.js';
 import { CloudNativePgCluster } from './cloudnative-pg.js';
 import { Database, Migration } from './database.js';
+import { API_ROLLOUT_PERCENT, connectionBudget } from './database-connections.js';
 import { connectToDatabase, type DatabaseEndpoint } from './database-endpoint.js';
 import { keepDataOnSync } from './data-retention.js';
 import { NatterEdge } from './edge.js';
@@ -168,6 +170,11 @@ export class NatterChart extends Chart {
       // /ready fails while the database is unreachable; /health (liveness) only says the process is alive.
       ...meshedHttpServer(profile, address, '/ready'),
       replicas: profile.api.replicas,
+      // Stated, not left to Kubernetes' default: the connection budget counts the pods a rollout adds.
+      strategy: RolloutStrategy.rollingUpdate({
+        maxSurge: PercentOrAbsolute.percent(API_ROLLOUT_PERCENT.maxSurge),
+        maxUnavailable: PercentOrAbsolute.percent(API_ROLLOUT_PERCENT.maxUnavailable),
+      }),
       // scrypt (N=32768, r=8) needs 32 MiB per concurrent hash: mind it when lowering the memory.
       ...resourceProps(profile.api.resources),
       name: WORKLOAD_NAMES.api,
@@ -178,8 +185,14 @@ export class NatterChart extends Chart {
         ALLOWED_HOSTS: apiAllowedHosts(profile, address).join(','),
         LINK_PREVIEW_URL: addresses.linkPreview.url,
         DATABASE_USER: DATABASE_API_USER,
+        // Every pod at a rollout's peak, together, within what the database allows (database-connections.ts).
+        DATABASE_POOL_MAX: String(connectionBudget(profile).poolPerPod),
+        // pg_stat_activity then shows which pod holds which connections (a pod name fits application_name's 63 bytes).
+        DATABASE_APPLICATION_NAME: EnvValue.fromFieldRef(EnvFieldPaths.POD_NAME),
         ...(profile.api.corsOrigin === undefined ? {} : { CORS_ORIGIN: profile.api.corsOrigin }),
         ...rateLimitEnv(profile.api),
+        BASIC_AUTH_CACHE_TTL_SECONDS: String(profile.api.basicAuthCache.ttlSeconds),
+        BASIC_AUTH_CACHE_MAX_ENTRIES: String(profile.api.basicAuthCache.maxEntries),
       },
       secretFiles: [SECRETS.databaseApiUser, SECRETS.hmacKey],
       secretsDirectory: SECRETS_DIRECTORY,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { edgeSettings } from './edge-settings.js';
+import { connectionIssues, MEASURED_POOL_MAX, MIN_POOL } from './database-connections.js';
 import { rateLimitIssues, rateLimitSettings } from './rate-limit-settings.js';
 
 /**
@@ -314,6 +315,26 @@ export const settingsSchema = z
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
         corsOrigin: origin.optional().describe('The one browser origin the API answers CORS requests for; unset means none.'),
         rateLimit: rateLimitSettings,
+        basicAuthCache: z
+          .strictObject({
+            ttlSeconds: z
+              .int()
+              .min(0)
+              .max(3600)
+              .default(300)
+              .describe('How long a successful Basic verification is honoured without scrypt, from the verification (BASIC_AUTH_CACHE_TTL_SECONDS); 0 disables the cache.'),
+            maxEntries: z.int().min(1).max(1_000_000).default(10_000).describe('Users each replica remembers at most (BASIC_AUTH_CACHE_MAX_ENTRIES), about 0.7 KiB each.'),
+          })
+          .prefault({})
+          .describe("Each replica's in-memory cache of successful Basic logins (natter-api README, \"Tokens and passwords\"): a password change ends an entry at once on every replica."),
+        databasePoolMax: z
+          .int()
+          .min(MIN_POOL)
+          .max(100)
+          .optional()
+          .describe(
+            `DATABASE_POOL_MAX of each replica: the PostgreSQL connections one pod may hold. Default: ${MEASURED_POOL_MAX} (measured: a bigger pool is no faster, charts/src/database-connections.ts), or less when the replicas at a rollout's peak would not fit into database.maxConnections (charts/README.md, "Database connections"); a value that does not fit is refused.`,
+          ),
         nodePort: z
           .strictObject({
             port: z.int().min(30000).max(32767).describe('The node port (30000-32767).'),
@@ -337,6 +358,14 @@ export const settingsSchema = z
         storage: z.string().regex(BINARY_SIZE, 'must be a size in Mi or Gi such as 10Gi').default('10Gi').describe('Size of the PersistentVolumeClaim holding PGDATA (per instance).'),
         storageClassName: z.string().min(1).optional().describe("StorageClass of the claims (data and WAL); unset means the cluster's default."),
         resources: resources({ cpuRequest: '100m', memoryRequest: '256Mi', memoryLimit: '512Mi' }),
+        maxConnections: z
+          .int()
+          .min(20)
+          .max(10_000)
+          .default(100)
+          .describe(
+            "PostgreSQL's max_connections (both engines; every CloudNativePG instance). Each connection is a server process with its own memory: raise it with database.resources. The API's pools are sized to fit (charts/README.md, \"Database connections\").",
+          ),
         cloudNativePg: cloudNativePg.optional().describe('The CloudNativePG Cluster; required when engine is cloudnative-pg, refused otherwise.'),
       })
       .prefault({})
@@ -411,6 +440,7 @@ export const settingsSchema = z
       });
     }
     for (const issue of rateLimitIssues(settings.api)) context.addIssue(issue);
+    for (const issue of connectionIssues(settings)) context.addIssue(issue);
     const { engine, cloudNativePg: cluster } = settings.database;
     if (engine === 'cloudnative-pg' && cluster === undefined) {
       context.addIssue({ code: 'custom', path: ['database', 'cloudNativePg'], input: undefined, message: 'is required when database.engine is cloudnative-pg (at least kubernetesApiServer.cidrs); or set database.engine: statefulset' });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfiles, parseProfile, profileFromSettings, selectProfiles, SettingsError } from '../src/profiles.js';
 import { lockedImages, readImageLock } from '../src/image-lock.js';
 import { PROFILES } from './natter-cluster.js';
+import { parseConfig } from '../../packages/natter-api/src/config.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const PINNED_IMAGES = `images:
@@ -158,6 +159,14 @@ edge:
     expect(failure(`edge:\n  gatewayApi: {implementation: custom, dataPlane: {namespace: gw, podLabels: {}, serviceAccount: gw}}\n`)).toMatch(/edge\.gatewayApi\.dataPlane\.podLabels: must name at least one label/);
     expect(failure('edge:\n  tlsIssuer: {kind: Certificate, name: letsencrypt}\n')).toMatch(/edge\.tlsIssuer\.kind: must be one of ClusterIssuer, Issuer, got 'Certificate'/);
     expect(parseProfile('staging', `${PINNED}edge:\n  gatewayApi: {implementation: custom, dataPlane: ${dataPlane}}\n`).edge.gatewayApi.dataPlane).toEqual({ namespace: 'gw', podLabels: { app: 'gw' }, serviceAccount: 'gw' });
+  });
+
+  it('defaults the Basic credential cache to the API\'s own defaults, and refuses values the API would refuse', () => {
+    const defaults = parseProfile('staging', PINNED).api.basicAuthCache;
+    expect(defaults).toEqual({ ttlSeconds: 300, maxEntries: 10_000 });
+    expect(parseConfig({}).basicAuthCache).toEqual({ ttlMs: defaults.ttlSeconds * 1000, maxEntries: defaults.maxEntries });
+    expect(parseProfile('staging', `${PINNED}api: {basicAuthCache: {ttlSeconds: 0}}\n`).api.basicAuthCache).toEqual({ ttlSeconds: 0, maxEntries: 10_000 });
+    expect(failure('api: {basicAuthCache: {ttlSeconds: 3601, maxEntries: 0}}\n')).toMatch(/api\.basicAuthCache\.ttlSeconds: .*3600[\s\S]*api\.basicAuthCache\.maxEntries: .*1/);
   });
 
   it('refuses a service-wide rate that leaves a replica less than one request per second', () => {

@@ -240,9 +240,11 @@ describe.each(ALL_VARIANTS.map((profile) => [variantName(profile), profile] as c
     }
   });
 
-  it('passes the log level, the CORS origin and the database storage of the settings', () => {
+  it('passes the log level, the CORS origin, the Basic credential cache and the database storage of the settings', () => {
     for (const workload of [API, LINK_PREVIEW, MIGRATION]) expect(env(templateNamed(objects, workload), 'LOG_LEVEL'), workload).toBe(profile.logLevel);
     expect(env(templateNamed(objects, API), 'CORS_ORIGIN')).toBe(profile.api.corsOrigin);
+    expect(env(templateNamed(objects, API), 'BASIC_AUTH_CACHE_TTL_SECONDS')).toBe(String(profile.api.basicAuthCache.ttlSeconds));
+    expect(env(templateNamed(objects, API), 'BASIC_AUTH_CACHE_MAX_ENTRIES')).toBe(String(profile.api.basicAuthCache.maxEntries));
     if (profile.database.engine === 'statefulset') {
       const claim = (findObject(objects, 'StatefulSet', DATABASE).spec as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } }; storageClassName?: string } }[] }).volumeClaimTemplates[0]!;
       expect(claim.spec.resources.requests.storage).toBe(profile.database.storage);

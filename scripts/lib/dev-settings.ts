@@ -21,6 +21,9 @@ export const API_PASS_THROUGH = [
   'PREVIEW_CACHE_MAX_ENTRIES',
   'TOKEN_PURGE_INTERVAL_MS',
   'DATABASE_POOL_MAX',
+  'DATABASE_APPLICATION_NAME',
+  'BASIC_AUTH_CACHE_TTL_SECONDS',
+  'BASIC_AUTH_CACHE_MAX_ENTRIES',
 ] as const;
 
 /** Passed through to link-preview when set, e.g. `PREVIEW_TIMEOUT_MS=5000 npm run dev`. */

@@ -108,7 +108,8 @@ describe('the packed library in a project of its own', () => {
     );
     expect(validateManifests(objects)).toEqual({ errors: [], unknownKinds: [] });
     expect(checkServiceWiring(objects)).toEqual([]);
-  });
+    // The first validation in a worker compiles the Kubernetes OpenAPI schema: seconds on a busy machine.
+  }, 60_000);
 
   it('passes Pod Security restricted, which its namespace enforces', () => {
     expect(enforcedLevel(findObject(objects, 'Namespace', 'shop').metadata?.labels ?? {})).toBe('restricted');

@@ -64,7 +64,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   };
 }
 
-function describeFailures(result: autocannon.Result): string {
+export function describeFailures(result: autocannon.Result): string {
   const statuses = Object.entries(result.statusCodeStats)
     .filter(([status]) => !status.startsWith('2'))
     .map(([status, { count }]) => `HTTP ${status} x${count}`);

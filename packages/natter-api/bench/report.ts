@@ -116,7 +116,9 @@ function problems(measurement: Measurement): string[] {
 function goals(measurements: readonly Summary[]): Goal[] {
   const floor = find(measurements, FLOOR_SCENARIO, 'none');
   const result: Goal[] = [];
-  for (const auth of ['Bearer', 'Basic'] as const) {
+  // A run may leave out an authentication (BENCH_AUTH): its goals are then not reported.
+  const measured = (auth: Measurement['auth']) => measurements.some((measurement) => measurement.auth === auth);
+  for (const auth of (['Bearer', 'Basic'] as const).filter(measured)) {
     const none = find(measurements, 'no links', auth);
     const oneCold = find(measurements, '1 link, cold cache', auth);
     const threeCold = find(measurements, '3 links, cold cache', auth);
@@ -127,8 +129,15 @@ function goals(measurements: readonly Summary[]): Goal[] {
       result.push({ description: `${auth}: ${name} req/s >= 0.80x no links`, value: warmRatio, passes: warmRatio >= 0.8 });
     }
   }
-  const bearerRatio = find(measurements, 'no links', 'Bearer').figures.requestsPerSecond / floor.figures.requestsPerSecond;
-  result.push({ description: 'Bearer: no-link reads req/s >= 0.60x the bare floor', value: bearerRatio, passes: bearerRatio >= 0.6 });
+  if (measured('Bearer')) {
+    const bearerRatio = find(measurements, 'no links', 'Bearer').figures.requestsPerSecond / floor.figures.requestsPerSecond;
+    result.push({ description: 'Bearer: no-link reads req/s >= 0.80x the bare floor', value: bearerRatio, passes: bearerRatio >= 0.8 });
+  }
+  if (measured('Bearer') && measured('Basic')) {
+    // The Basic credential cache: a known user's repeated Basic reads skip scrypt.
+    const basicRatio = find(measurements, 'no links', 'Basic').figures.requestsPerSecond / find(measurements, 'no links', 'Bearer').figures.requestsPerSecond;
+    result.push({ description: 'Basic: no-link reads req/s >= 0.50x Bearer no-link reads', value: basicRatio, passes: basicRatio >= 0.5 });
+  }
   return result;
 }
 
@@ -174,7 +183,7 @@ export function formatReport(runs: readonly Measurement[], context: ReportContex
     '',
     ...verdicts,
     '',
-    'Basic authentication runs scrypt (N=32768, r=8, p=1) on every request by design; its figures show that cost.',
+    'Basic runs scrypt (N=32768, r=8, p=1) once per user and BASIC_AUTH_CACHE_TTL_SECONDS, then answers from the credential cache; a wrong password always runs it.',
     invalid.length === 0
       ? 'All runs valid.'
       : [

@@ -7,7 +7,8 @@
  *
  * Database: real PostgreSQL when NATTER_TEST_DATABASE_URL (or DATABASE_URL) names a superuser
  * URL — a throwaway database and roles are created and dropped — else the embedded database.
- * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16).
+ * Tuning: BENCH_ROUNDS (3), BENCH_DURATION_SECONDS (3 per steady run), BENCH_CONNECTIONS (16),
+ * BENCH_AUTH (`Bearer,Basic`: which authentications to run; `Bearer` alone skips the slow Basic scenarios).
  */
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,14 +19,20 @@ import { startPreviewStub } from './preview-stub.js';
 import { FLOOR_SCENARIO, formatReport, type Measurement } from './report.js';
 import { createIdentity, postMessage, postMessages, textWithLinks, type BenchIdentity } from './seed.js';
 
+// `npm run bench -- --pool-sizes`: the pool-size run instead (bench/pool-sizes.ts, README "Pool sizes").
+if (process.argv.includes('--pool-sizes')) process.exit(await (await import('./pool-sizes.js')).runPoolSizes());
+
 const PREVIEW_DELAY_MS = 100;
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '3');
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? '16');
 // As deployed (and the level at which the services announce where they listen).
 const logLevel = 'info';
-// Cold runs read each message once; enough messages for a few seconds of load.
-const COLD_MESSAGES = { Bearer: 300, Basic: 40 } as const;
+// Cold runs read each message once; enough messages for a few seconds of load (Basic too, now
+// that the credential cache spares it a scrypt per request).
+const COLD_MESSAGES = 300;
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
+const AUTHS = ['Bearer', 'Basic'] as const;
+const auths = authsToRun(process.env['BENCH_AUTH'] ?? AUTHS.join(','));
 
 interface Scenario {
   readonly name: string;
@@ -114,7 +121,7 @@ async function main(): Promise<number> {
   const floorPath = `/spaces/${plain.spaceId}/messages/${plain.msgId}`;
 
   const scenarios: Scenario[] = [{ name: FLOOR_SCENARIO, auth: 'none', prepare: async () => steady(floor.url, floorPath, 'none') }];
-  for (const auth of ['Bearer', 'Basic'] as const) {
+  for (const auth of auths) {
     scenarios.push({
       name: 'no links',
       auth,
@@ -129,7 +136,7 @@ async function main(): Promise<number> {
         prepare: async (round) => {
           // Messages nobody has read, with links nobody has previewed: every read misses the cache.
           const text = (index: number) => textWithLinks(`${auth}-${links}-${round}-${index}`, links);
-          const cold = await postMessages(api.url, identity, COLD_MESSAGES[auth], text);
+          const cold = await postMessages(api.url, identity, COLD_MESSAGES, text);
           return () => runLoad({ url: api.url, headers: headersFor(auth), connections, paths: cold.map((message) => message.uri) });
         },
       });
@@ -188,6 +195,14 @@ async function main(): Promise<number> {
   });
   console.log(report.text);
   return report.valid ? 0 : 1;
+}
+
+/** BENCH_AUTH: a comma-separated subset of Bearer and Basic, in the order given. */
+function authsToRun(value: string): (typeof AUTHS)[number][] {
+  const chosen = value.split(',').map((name) => name.trim());
+  const unknown = chosen.filter((name) => !(AUTHS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_AUTH must be a comma-separated subset of ${AUTHS.join(', ')}, got "${value}"`);
+  return chosen as (typeof AUTHS)[number][];
 }
 
 /** `message (cause)` of an error-level JSON log line, else undefined. */

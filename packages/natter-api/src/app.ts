@@ -5,24 +5,26 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { systemClock, type Clock, type NatterMiddleware, type NatterState } from './context.js';
 import type { Database } from './db/database.js';
+import { requestStatements } from './db/request-statements.js';
 import { createLinkPreviewClient, type LinkPreviewClient } from './link-preview/client.js';
 import { auditLog } from './middleware/audit.js';
 import { authenticate } from './middleware/authenticate.js';
-import { prefetchTokens } from './middleware/authorize.js';
 import { clientAddress } from './middleware/client-address.js';
 import { cors } from './middleware/cors.js';
 import { errorResponses } from './middleware/error-responses.js';
 import { jsonBody } from './middleware/json-body.js';
 import { methodNotAllowed } from './middleware/method-not-allowed.js';
+import { prefetch } from './middleware/prefetch.js';
 import { rateLimit, rateLimitPerUser } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
-import { messageRoutes } from './routes/messages.js';
+import { messageRead, messageRoutes } from './routes/messages.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { shareRoutes } from './routes/share.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { userRoutes } from './routes/users.js';
+import { createCredentialCache, type CredentialCache } from './security/credential-cache.js';
 import { scryptPasswordHashing, type PasswordHashing } from './security/password-hashing.js';
 import { createTokenService, type TokenService } from './security/tokens.js';
 
@@ -39,6 +41,8 @@ export interface AppDeps {
   readonly linkPreviews?: LinkPreviewClient;
   /** @default the system clock */
   readonly clock?: Clock;
+  /** @default a cache of successful Basic verifications sized by `config.basicAuthCache`, with a random key */
+  readonly credentialCache?: CredentialCache;
 }
 
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
@@ -60,12 +64,14 @@ export function createApp(deps: AppDeps): NatterApp {
   const passwordHashing = deps.passwordHashing ?? scryptPasswordHashing();
   const linkPreviews = deps.linkPreviews ?? createLinkPreviewClient({ ...config.linkPreview, baseUrl: config.linkPreview.url, logger, clock });
   const routeDeps = { db, tokens, passwordHashing, linkPreviews, clock, logger };
-  const audit = auditLog({ db, logger, clock });
+  const credentialCache = deps.credentialCache ?? createCredentialCache({ ...config.basicAuthCache, clock });
+  const statements = requestStatements(db);
+  const audit = auditLog({ statements, logger, clock });
   const errors = errorResponses({ logger });
   const hosts = hostAllowlist({ hosts: config.allowedHosts }) as NatterMiddleware;
 
   const router = new Router<NatterState>();
-  userRoutes(router, routeDeps);
+  userRoutes(router, { ...routeDeps, credentialCache });
   sessionRoutes(router, routeDeps);
   spaceRoutes(router, routeDeps);
   messageRoutes(router, routeDeps);
@@ -93,8 +99,8 @@ export function createApp(deps: AppDeps): NatterApp {
   app.use(cors({ allowedOrigin: config.corsOrigin }));
   app.use(hosts);
   app.use(jsonBody());
-  app.use(prefetchTokens({ db, tokens }));
-  app.use(authenticate({ db, passwordHashing, tokens, clock }));
+  app.use(prefetch({ statements, tokens, clock, messageRead }));
+  app.use(authenticate({ db, passwordHashing, tokens, clock, credentialCache }));
   app.use(rateLimitPerUser({ perUser: config.rateLimit.perUser, clock }));
   app.use(audit.start);
   app.use(methodNotAllowed([router]));

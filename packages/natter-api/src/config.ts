@@ -28,6 +28,8 @@ export type DatabaseConfig =
       /** From DATABASE_SSL_ROOT_CERT_FILE: verify-full TLS; `undefined` → plaintext. */
       readonly tls: DatabaseTls | undefined;
       readonly poolMax: number;
+      /** From DATABASE_APPLICATION_NAME: how the connections show in pg_stat_activity. */
+      readonly applicationName: string;
     }
   /** In-process PGlite: zero-setup development and tests only; data lives in memory. */
   | { readonly kind: 'embedded' };
@@ -56,6 +58,13 @@ export interface LinkPreviewConfig {
   readonly cacheMaxEntries: number;
 }
 
+/** Successful Basic verifications remembered in memory (src/security/credential-cache.ts). */
+export interface BasicAuthCacheConfig {
+  /** 0 disables the cache: every Basic request runs scrypt. */
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly bindAddress: string;
@@ -71,6 +80,7 @@ export interface Config {
   readonly trustedProxyIdentities: readonly string[];
   readonly rateLimit: RateLimitConfig;
   readonly linkPreview: LinkPreviewConfig;
+  readonly basicAuthCache: BasicAuthCacheConfig;
   readonly tokenPurgeIntervalMs: number;
 }
 
@@ -105,6 +115,10 @@ export function parseConfig(env: Env): Config {
       cacheTtlMs: envInteger(env, 'PREVIEW_CACHE_TTL_MS', { default: 300_000, min: 0, max: 86_400_000 }),
       cacheMaxEntries: envInteger(env, 'PREVIEW_CACHE_MAX_ENTRIES', { default: 1000, min: 0, max: 1_000_000 }),
     },
+    basicAuthCache: {
+      ttlMs: 1000 * envInteger(env, 'BASIC_AUTH_CACHE_TTL_SECONDS', { default: 300, min: 0, max: 3600 }),
+      maxEntries: envInteger(env, 'BASIC_AUTH_CACHE_MAX_ENTRIES', { default: 10_000, min: 1, max: 1_000_000 }),
+    },
     tokenPurgeIntervalMs: envInteger(env, 'TOKEN_PURGE_INTERVAL_MS', { default: 600_000, min: 1000, max: 86_400_000 }),
   });
 }
@@ -115,6 +129,7 @@ function parseDatabase(env: Env): DatabaseConfig {
   const url = envOptionalString(env, 'DATABASE_URL');
   const host = envOptionalString(env, 'DATABASE_HOST');
   const poolMax = envInteger(env, 'DATABASE_POOL_MAX', { default: 10, min: 1, max: 100 });
+  const applicationName = parseApplicationName(env);
   if (url !== undefined && host !== undefined) {
     throw new ConfigError('DATABASE_URL', 'set either DATABASE_URL or DATABASE_HOST (with DATABASE_PASSWORD_FILE), not both');
   }
@@ -122,7 +137,7 @@ function parseDatabase(env: Env): DatabaseConfig {
   if (url !== undefined) {
     const { sslmode, ...connection } = parseDatabaseUrl(url);
     checkSslMode(sslmode, tls);
-    return { ...connection, tls, poolMax };
+    return { ...connection, tls, poolMax, applicationName };
   }
   if (host === undefined) {
     if (tls !== undefined) {
@@ -139,7 +154,20 @@ function parseDatabase(env: Env): DatabaseConfig {
     password: envSecretFile(env, 'DATABASE_PASSWORD_FILE'),
     tls,
     poolMax,
+    applicationName,
   };
+}
+
+/**
+ * DATABASE_APPLICATION_NAME: PostgreSQL keeps at most 63 bytes and turns anything but printable
+ * ASCII into '?', so a value it would alter is refused rather than shown differently than set.
+ */
+function parseApplicationName(env: Env): string {
+  const name = envString(env, 'DATABASE_APPLICATION_NAME', { default: 'natter-api' });
+  if (!/^[\x20-\x7e]{1,63}$/.test(name)) {
+    throw new ConfigError('DATABASE_APPLICATION_NAME', `must be 1 to 63 printable ASCII characters (PostgreSQL's application_name), got "${name.replace(/[^\x20-\x7e]/g, '?')}"`);
+  }
+  return name;
 }
 
 const DATABASE_SSL_ROOT_CERT_FILE = 'DATABASE_SSL_ROOT_CERT_FILE';
@@ -194,7 +222,7 @@ function checkSslMode(sslmode: string | undefined, tls: DatabaseTls | undefined)
   }
 }
 
-function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax' | 'tls'> & { sslmode: string | undefined } {
+function parseDatabaseUrl(raw: string): Omit<Extract<DatabaseConfig, { kind: 'postgres' }>, 'poolMax' | 'tls' | 'applicationName'> & { sslmode: string | undefined } {
   let url: URL;
   try {
     url = new URL(raw);

@@ -1,5 +1,5 @@
 import type { ParameterizedContext, Middleware, Next } from 'koa';
-import type { StoredToken } from './db/store.js';
+import type { RequestFound, StoredToken } from './db/store.js';
 
 /** What the pipeline learns about a request, stage by stage. */
 export interface NatterState {
@@ -11,17 +11,24 @@ export interface NatterState {
   scope?: ReadonlySet<string>;
   /** The Bearer token as presented (DELETE /sessions revokes it). */
   bearer?: string;
-  /** The lookup of `?access_token=`, started early in one query with the session lookup. */
+  /** The lookup of `?access_token=`, started early in the request's one statement. */
   capability?: Promise<StoredToken | undefined>;
   /** The lookup of the `Bearer` session token, started alongside the capability's; authentication checks it. */
-  sessionLookup?: { readonly presented: string; readonly token: Promise<StoredToken | undefined> };
+  sessionLookup?: {
+    readonly presented: string;
+    /** The instant the lookup judged the session at (for the start row's user): authentication checks expiry at the same one. */
+    readonly at: Date;
+    readonly token: Promise<StoredToken | undefined>;
+  };
+  /** A Bearer read of one message: fetched by the request's one statement if the tokens allowed it. */
+  messageRead?: Promise<RequestFound['read']>;
   /** Permissions granted by the request's capability token. */
   perms?: string;
   /** The parsed JSON body of a POST. */
   body?: Record<string, unknown>;
   /** Audit id once the start row is written. */
   auditId?: number;
-  /** Settles when the start row is written (a read may run alongside it). */
+  /** Settles when the start row is written (a read may run alongside it; a Bearer request's is written by its one statement). */
   auditStarted?: Promise<void>;
 }
 

@@ -4,7 +4,7 @@ import { parseDatabaseTls } from './config.js';
 import { createPostgresDatabase } from './db/postgres.js';
 import type { DatabaseTls } from './db/tls.js';
 import { migrate } from './db/migrations.js';
-import { isConnectionFailure } from './db/database.js';
+import { DatabaseUnavailableError, isConnectionFailure, isTlsFailure } from './db/database.js';
 
 export { migrate, type MigrateOptions, type MigrateResult } from './db/migrations.js';
 
@@ -26,6 +26,12 @@ export interface MigrationCommandConfig {
   /** How long to keep retrying while the database is still starting. */
   readonly waitSeconds: number;
 }
+
+/**
+ * Connections the migration holds: one, since it runs one transaction at a time. The chart reserves
+ * exactly this many beside the API's pools (charts/src/database-connections.ts).
+ */
+export const MIGRATION_POOL_MAX = 1;
 
 /** The migration step's environment (the chart runs it with the owner's secret mounted). */
 export function parseMigrationConfig(env: Env): MigrationCommandConfig {
@@ -62,7 +68,7 @@ export async function runMigrationCommand(env: Env): Promise<number> {
       user: config.ownerUser,
       password: config.ownerPassword,
       tls: config.tls,
-      poolMax: 1,
+      poolMax: MIGRATION_POOL_MAX,
       statementTimeoutMs: 60_000,
       logger,
     });
@@ -75,8 +81,9 @@ export async function runMigrationCommand(env: Env): Promise<number> {
       );
       return 0;
     } catch (error) {
-      if (!isConnectionFailure(error) || Date.now() >= deadline) {
-        logger.fatal({ err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'migration failed');
+      if (!isConnectionFailure(error) || isTlsFailure(error) || Date.now() >= deadline) {
+        const reported = (error instanceof DatabaseUnavailableError ? error.cause : error) as Error & { code?: string };
+        logger.fatal({ err: { message: reported.message, code: reported.code } }, 'migration failed');
         return 1;
       }
       logger.warn('database not reachable yet; retrying in 2 s');

@@ -1,15 +1,18 @@
 import './support/timeouts.js';
 import { describe, expect, it } from 'vitest';
-import { insertAuditRows } from '../src/db/store.js';
+import { lookUpAndAudit, type AuditWrite } from '../src/db/store.js';
 import { useTestDatabase } from './support/lifecycle.js';
 
 const database = useTestDatabase();
 
-describe('insertAuditRows', () => {
+/** Audit rows alone through the shared statement: the new id of each start row, undefined for end rows. */
+const insertAuditRows = async (writes: readonly AuditWrite[]) => (await lookUpAndAudit(database().db, writes)).map((found) => found.auditId);
+
+describe('audit rows through lookUpAndAudit', () => {
   it('when start and end rows are written together, then each start gets its own new id, in input order, and every row is stored', async () => {
     const time = new Date('2026-01-02T03:04:05.000Z');
-    const [first] = await insertAuditRows(database().db, [{ kind: 'start', entry: { method: 'GET', path: '/audit-rows/earlier', user: 'alice', client: '203.0.113.1', time } }]);
-    const ids = await insertAuditRows(database().db, [
+    const [first] = await insertAuditRows([{ kind: 'start', entry: { method: 'GET', path: '/audit-rows/earlier', user: 'alice', client: '203.0.113.1', time } }]);
+    const ids = await insertAuditRows([
       { kind: 'start', entry: { method: 'GET', path: '/audit-rows/a', user: 'alice', client: '2001:db8::7', time } },
       { kind: 'end', entry: { id: first!, method: 'GET', path: '/audit-rows/earlier', user: 'alice', client: '203.0.113.1', status: 200, time } },
       { kind: 'start', entry: { method: 'POST', path: '/audit-rows/b', user: undefined, client: undefined, time } },

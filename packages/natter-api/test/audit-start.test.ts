@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { NatterContext } from '../src/context.js';
 import type { Database } from '../src/db/database.js';
+import { requestStatements } from '../src/db/request-statements.js';
 import { auditLog } from '../src/middleware/audit.js';
 
 /** A database whose every statement fails after `delayMs` (the start row cannot be written). */
@@ -23,7 +24,7 @@ describe('audit start row on reads', () => {
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const { start } = auditLog({ db: failingDatabase(30), logger: pino({ level: 'silent' }), clock: { now: () => new Date() } });
+      const { start } = auditLog({ statements: requestStatements(failingDatabase(30)), logger: pino({ level: 'silent' }), clock: { now: () => new Date() } });
       const outcome = start(readContext(), async () => {
         throw new Error('read failed');
       });
@@ -37,7 +38,7 @@ describe('audit start row on reads', () => {
   });
 
   it('when the start row fails, then the request fails only after the read has settled, even if the read succeeded', async () => {
-    const { start } = auditLog({ db: failingDatabase(0), logger: pino({ level: 'silent' }), clock: { now: () => new Date() } });
+    const { start } = auditLog({ statements: requestStatements(failingDatabase(0)), logger: pino({ level: 'silent' }), clock: { now: () => new Date() } });
     let readSettled = false;
     const outcome = start(readContext(), async () => {
       await new Promise((resolve) => setTimeout(resolve, 30));

@@ -36,7 +36,7 @@ function configError(env: Record<string, string>): ConfigError {
 describe('parseConfig', () => {
   it('when the chart\'s variables are set, then PostgreSQL with the secrets read from files and secure defaults', () => {
     const config = parseConfig(production);
-    expect(config.database).toEqual({ kind: 'postgres', host: 'natter-database-service', port: 5432, database: 'natter', user: 'natter_api_user', password: 's3cret-password', poolMax: 10 });
+    expect(config.database).toEqual({ kind: 'postgres', host: 'natter-database-service', port: 5432, database: 'natter', user: 'natter_api_user', password: 's3cret-password', poolMax: 10, applicationName: 'natter-api' });
     expect(config.hmacKey?.toString()).toBe('k'.repeat(44));
     expect(config.port).toBe(4567);
     expect(config.allowedHosts).toEqual(['natter-api-service:4567', 'api.natter.local:30567']);
@@ -86,6 +86,8 @@ describe('parseConfig', () => {
     [{ PREVIEW_BUDGET_MS: '0' }, 'PREVIEW_BUDGET_MS'],
     [{ RATE_LIMIT_PER_USER_PER_SECOND: '-1' }, 'RATE_LIMIT_PER_USER_PER_SECOND'],
     [{ BIND_ADDRESS: 'localhost' }, 'BIND_ADDRESS'],
+    [{ DATABASE_APPLICATION_NAME: 'x'.repeat(64) }, 'DATABASE_APPLICATION_NAME'],
+    [{ DATABASE_APPLICATION_NAME: 'natter-ąpi' }, 'DATABASE_APPLICATION_NAME'],
   ])('when %j, then a ConfigError names %s', (override, variable) => {
     const error = configError({ ...production, ...override });
     expect(error.variable).toBe(variable);
@@ -107,13 +109,36 @@ describe('parseConfig', () => {
       PREVIEW_BUDGET_MS: '1500',
       RATE_LIMIT_GLOBAL_PER_SECOND: '50',
       RATE_LIMIT_GLOBAL_BURST: '75',
+      DATABASE_POOL_MAX: '4',
+      DATABASE_APPLICATION_NAME: 'natter-api-7d9f8-x2k4q',
     });
+    expect(config.database).toMatchObject({ poolMax: 4, applicationName: 'natter-api-7d9f8-x2k4q' });
     expect(config.corsOrigin).toBe('https://localhost:9999');
     expect(config.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.1']);
     expect(config.trustedProxyIdentities).toEqual(['edge.edge-ns.serviceaccount.identity.linkerd.cluster.local']);
     expect(config.linkPreview.url?.href).toBe('http://natter-link-preview-service.natter-api.svc.cluster.local:4567/');
     expect(config.linkPreview.budgetMs).toBe(1500);
     expect(config.rateLimit.global).toEqual({ perSecond: 50, burst: 75 });
+  });
+});
+
+describe('parseConfig: the Basic credential cache', () => {
+  it('when nothing is set, then a 5-minute TTL and 10 000 entries', () => {
+    expect(parseConfig(production).basicAuthCache).toEqual({ ttlMs: 300_000, maxEntries: 10_000 });
+  });
+
+  it('when BASIC_AUTH_CACHE_TTL_SECONDS and _MAX_ENTRIES are set, then they are used (TTL 0 disables the cache)', () => {
+    expect(parseConfig({ ...production, BASIC_AUTH_CACHE_TTL_SECONDS: '30', BASIC_AUTH_CACHE_MAX_ENTRIES: '500' }).basicAuthCache).toEqual({ ttlMs: 30_000, maxEntries: 500 });
+    expect(parseConfig({ ...production, BASIC_AUTH_CACHE_TTL_SECONDS: '0' }).basicAuthCache.ttlMs).toBe(0);
+  });
+
+  it.each([
+    [{ BASIC_AUTH_CACHE_TTL_SECONDS: '3601' }, 'BASIC_AUTH_CACHE_TTL_SECONDS: must be between 0 and 3600, got 3601'],
+    [{ BASIC_AUTH_CACHE_TTL_SECONDS: '5m' }, 'BASIC_AUTH_CACHE_TTL_SECONDS: must be a whole number between 0 and 3600, got "5m"'],
+    [{ BASIC_AUTH_CACHE_MAX_ENTRIES: '0' }, 'BASIC_AUTH_CACHE_MAX_ENTRIES: must be between 1 and 1000000, got 0'],
+    [{ BASIC_AUTH_CACHE_MAX_ENTRIES: '-5' }, 'BASIC_AUTH_CACHE_MAX_ENTRIES: must be a whole number between 1 and 1000000, got "-5"'],
+  ])('fails when %j, naming the variable and the accepted range', (override, message) => {
+    expect(configError({ ...production, ...override }).message).toBe(message);
   });
 });
 

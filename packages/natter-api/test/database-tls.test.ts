@@ -75,15 +75,18 @@ describe.skipIf(skipReason !== undefined)('TLS verify-full to a real PostgreSQL 
   });
 
   it('fails when the server\'s certificate chains to another CA', async () => {
-    await expect(queryOverTls(database.owner, unrelatedPki.caFile, 'SELECT 1')).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    await expect(queryOverTls(database.owner, unrelatedPki.caFile, 'SELECT 1')).rejects.toMatchObject({
+      name: 'DatabaseUnavailableError',
+      cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    });
   });
 
   it('fails when the certificate names another host (db.example while connecting to 127.0.0.1)', async () => {
     await server.useCertificate(await pki.issueServer('elsewhere', { dnsNames: ['db.example'] }));
     try {
       await expect(queryOverTls(database.owner, pki.caFile, 'SELECT 1')).rejects.toMatchObject({
-        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-        message: expect.stringContaining("IP: 127.0.0.1 is not in the cert's list"),
+        name: 'DatabaseUnavailableError',
+        cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: expect.stringContaining("IP: 127.0.0.1 is not in the cert's list") },
       });
     } finally {
       await server.useCertificate(rightCertificate);
@@ -98,6 +101,15 @@ describe.skipIf(skipReason !== undefined)('TLS verify-full to a real PostgreSQL 
     expect(output.join('\n')).toContain('"databaseTls":"verify-full"');
     expect(output.join('\n')).not.toContain(database.owner.password);
     await database.asSuperuser(async (admin) => expect(await privilegesOf(admin, database.api.user)).toEqual(CONTRACT_PRIVILEGES));
+  });
+
+  it('when the migration command trusts another CA, then it fails at once (no retry can fix that) and names the certificate error', async () => {
+    const output: string[] = [];
+    const env = await migrationEnvironment({ owner: database.owner, apiUser: database.api.user, databaseCaFile: unrelatedPki.caFile, secrets });
+    const code = await runToCompletion({ name: 'migrate (wrong CA)', entry: ENTRIES.migrate, env, onLine: (line) => output.push(line) });
+    expect(code, output.join('\n')).toBe(1);
+    expect(output.join('\n')).not.toContain('retrying');
+    expect(output.join('\n')).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 
   it('when the API process connects over TLS, then it serves a request that writes to the database, on encrypted sessions only', async () => {
@@ -136,9 +148,13 @@ describe.skipIf(skipReason !== undefined)('TLS verify-full to a real PostgreSQL 
     });
     try {
       expect((await request(`${api.url}/ready`)).status).toBe(503);
-      // A certificate failure is not classed as "unreachable" (503) but as an internal error; either way nothing is written.
+      // An untrusted database is an unavailable one: 503 with Retry-After, as when it is down, and nothing is written.
       const refused = await request(`${api.url}/users`, { json: { username: 'untrusted', password: 'password1' } });
-      expect({ status: refused.status, body: refused.json() }).toEqual({ status: 500, body: { error: 'internal server error' } });
+      expect({ status: refused.status, body: refused.json(), retryAfter: refused.headers['retry-after'] }).toEqual({
+        status: 503,
+        body: { error: 'service unavailable' },
+        retryAfter: '1',
+      });
       await database.asSuperuser(async (admin) => {
         expect((await admin.query("SELECT 1 FROM users WHERE user_id = 'untrusted'")).rows).toHaveLength(0);
       });
@@ -166,7 +182,10 @@ describe('DATABASE_SSL_ROOT_CERT_FILE without a TLS server', () => {
     try {
       const { port } = fake.address() as AddressInfo;
       const connection = { host: '127.0.0.1', port, database: 'natter', user: 'natter_api_user', password: 'never-sent-in-plaintext' };
-      await expect(queryOverTls(connection, pki.caFile, 'SELECT 1')).rejects.toThrow('The server does not support SSL connections');
+      await expect(queryOverTls(connection, pki.caFile, 'SELECT 1')).rejects.toMatchObject({
+        name: 'DatabaseUnavailableError',
+        cause: { message: 'The server does not support SSL connections' },
+      });
       const bytes = Buffer.concat(received);
       // Only the 8-byte SSLRequest (length 8, code 80877103) was sent: no StartupMessage, no password.
       expect(bytes.length).toBe(8);

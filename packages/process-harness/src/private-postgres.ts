@@ -84,6 +84,12 @@ export interface PrivatePostgresOptions {
    * @default - no TLS
    */
   readonly tls?: PrivatePostgresTls;
+  /**
+   * More postgresql.conf settings, written after the harness's own (so they win), e.g.
+   * `{ max_connections: '20', shared_preload_libraries: 'pg_stat_statements' }`.
+   * @default - none
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** initdb + start; rejects with the reason when {@link privatePostgresSupport} says it cannot. */
@@ -91,6 +97,10 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   const support = await privatePostgresSupport();
   if (!support.available) throw new Error(`cannot start a private PostgreSQL: ${support.reason}`);
   const { binDir, runAs } = support;
+  const settings = Object.entries(options.settings ?? {}).map(([name, value]) => {
+    if (!/^[a-z][a-z0-9_.]*$/.test(name) || /[\r\n]/.test(value)) throw new Error(`not a postgresql.conf setting: ${JSON.stringify(name)} = ${JSON.stringify(value)}`);
+    return `${name} = '${value.replaceAll("'", "''")}'\n`;
+  });
   const home = await mkdtemp(join(tmpdir(), 'natter-private-pg-'));
   const dataDir = join(home, 'data');
   const logFile = join(home, 'server.log');
@@ -119,6 +129,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   // process crash; with it on, crash recovery first syncs the whole data directory (seconds on a
   // busy CI disk), which would stretch every restart.
   await appendFile(join(dataDir, 'postgresql.conf'), `\nlisten_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${home}'\nfsync = off\n`);
+  if (settings.length > 0) await appendFile(join(dataDir, 'postgresql.conf'), settings.join(''));
   const installCertificate = async (certificate: PrivatePostgresTls): Promise<void> => {
     // The server refuses a key others can read, and must own it (it runs as postgres under root).
     for (const [source, target, mode] of [[certificate.certFile, 'server.crt', 0o644], [certificate.keyFile, 'server.key', 0o600]] as const) {

@@ -28,10 +28,28 @@ const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|connection timeout/i;
 
+// Node's certificate-verification codes (and pg's answer to a server without TLS): the database may
+// be healthy, but this process cannot trust it, so nothing can be stored — unavailable, not a bug.
+const TLS_FAILURE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'CERT_REVOKED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const TLS_FAILURE_MESSAGES = /The server does not support SSL connections/;
+
+/** True when the TLS session to the database could not be established or verified (a configuration fault: retrying does not help). */
+export function isTlsFailure(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return isTlsFailure(error.cause);
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && TLS_FAILURE_CODES.has(code)) || TLS_FAILURE_MESSAGES.test(error.message);
+}
+
 /** True for failures of the connection rather than of the statement. */
 export function isConnectionFailure(error: unknown): boolean {
   if (error instanceof DatabaseUnavailableError) return true;
   if (!(error instanceof Error)) return false;
+  if (isTlsFailure(error)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;

@@ -14,6 +14,8 @@ export interface PostgresOptions {
   readonly tls?: DatabaseTls;
   /** @default 10 */
   readonly poolMax?: number;
+  /** application_name of every connection (pg_stat_activity). @default 'natter-api' */
+  readonly applicationName?: string;
   /** How long to wait for a connection before answering 503. @default 2000 */
   readonly connectTimeoutMs?: number;
   /** Server-side statement_timeout. @default 5000 */
@@ -87,7 +89,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs ?? 5000,
     query_timeout: (options.statementTimeoutMs ?? 5000) + 1000,
-    application_name: 'natter-api',
+    application_name: options.applicationName ?? 'natter-api',
     keepAlive: true,
     types,
   });

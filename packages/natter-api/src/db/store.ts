@@ -147,44 +147,134 @@ export type AuditWrite =
   | { readonly kind: 'start'; readonly entry: Omit<AuditEntry, 'id'> & { readonly time: Date } }
   | { readonly kind: 'end'; readonly entry: AuditEntry & { readonly time: Date } };
 
+/** What a request asks of {@link lookUpAndAudit} before it can be authenticated and authorized. */
+export interface RequestLookup {
+  /** SHA-256 of the `Bearer` session token, when one with a genuine MAC was presented. */
+  readonly sessionHash: string | undefined;
+  /** SHA-256 of the `?access_token=` capability, when one with a genuine MAC was presented. */
+  readonly capabilityHash: string | undefined;
+  /** The instant the session's expiry (for the start row's user) and the read's capability are checked at. */
+  readonly at: Date;
+  /** Write the request's audit start row, its user being the session's when that is valid at `at`. */
+  readonly start: { readonly method: string; readonly path: string; readonly client: string | undefined } | undefined;
+  /**
+   * Fetch this message, but only if the session and capability allow it: session valid with `scope`,
+   * capability not expired, issued to the session's user, for the start row's path, granting `perm`
+   * (one letter).
+   */
+  readonly read: { readonly spaceId: number; readonly msgId: number; readonly scope: string; readonly perm: string } | undefined;
+}
+
+/** One piece of a request's work in {@link lookUpAndAudit}: its lookup, or an audit row of its own. */
+export type RequestWork = { readonly kind: 'lookup'; readonly lookup: RequestLookup } | AuditWrite;
+
+/** What {@link lookUpAndAudit} found or wrote for one piece of work. */
+export interface RequestFound {
+  readonly session: StoredToken | undefined;
+  readonly capability: StoredToken | undefined;
+  /** The id of the start row written (a lookup's, or a start write's). */
+  readonly auditId: number | undefined;
+  /** When a read was asked for: whether the tokens allowed it and, if so, the message (undefined: none stored). */
+  readonly read: { readonly allowed: boolean; readonly message: StoredMessage | undefined } | undefined;
+}
+
+const storedToken = (user: string | null, expiry: unknown, attributes: unknown): StoredToken | undefined =>
+  user === null ? undefined : { user, expiry: asDate(expiry), attributes: (typeof attributes === 'string' ? JSON.parse(attributes) : attributes) as Record<string, unknown> };
+
 /**
- * Writes start and end rows in one statement; returns the new audit id of each start row (undefined
- * for end rows), in input order.
+ * The database work of many requests in one statement, so that each needs one round trip before
+ * its answer and concurrent requests share it (one commit). A lookup finds a request's session
+ * and capability tokens by their stored hashes, can write its audit start row naming the session's
+ * user — exactly when authentication accepts the session: a string `scope`, not expired at `at` —
+ * and fetches the message it reads only when the session's scope and the capability allow it; the
+ * API still checks every token itself and decides the answer. Start and end rows of other requests
+ * ride along. Needs no privilege beyond the token lookup's, the audit log's and the message read's.
+ * Results come back in input order.
  */
-export async function insertAuditRows(db: Queryable, writes: readonly AuditWrite[]): Promise<(number | undefined)[]> {
-  const starts = writes.flatMap((write) => (write.kind === 'start' ? [write.entry] : []));
-  const ends = writes.flatMap((write) => (write.kind === 'end' ? [write.entry] : []));
-  // `numbered` calls nextval() and so is evaluated exactly once; WITH ORDINALITY maps ids back to inputs.
-  const rows = await db.query<{ n: number; id: number }>(
+export async function lookUpAndAudit(db: Queryable, work: readonly RequestWork[]): Promise<RequestFound[]> {
+  const lookups = work.map((item) => (item.kind === 'lookup' ? item.lookup : undefined));
+  const entries = work.map((item) => (item.kind === 'lookup' ? undefined : item.entry));
+  const rows = await db.query<{
+    n: number;
+    s_user: string | null;
+    s_expiry: unknown;
+    s_attributes: unknown;
+    c_user: string | null;
+    c_expiry: unknown;
+    c_attributes: unknown;
+    audit_id: number | null;
+    allowed: boolean | null;
+    author: string | null;
+    msg_time: unknown;
+    msg_text: string;
+  }>(
+    // audit: 'session' (a lookup's start row, its user the session's), 'start' (a start row, user
+    // given), 'end' (an end row: the start's id and the status) or NULL (no row). `numbered` calls
+    // nextval() and so is evaluated exactly once, after sorting: ids follow the input order. The
+    // read's path is the start row's: a message path is far below the audit log's 1024-character cut.
     `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS x(method, path, user_id, at, client, n)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bigint[], $6::int[], $7::text[],
+                            $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[])
+         WITH ORDINALITY AS x(session_hash, capability_hash, at, audit, end_id, status, method,
+                              path, given_user, client, space_id, msg_id, scope, perm, n)
+     ), found AS (
+       SELECT i.n, i.at, i.audit, i.end_id, i.status, i.method, i.path, i.client, i.space_id, i.msg_id,
+              s.user_id AS s_user, s.expiry AS s_expiry, s.attributes AS s_attributes,
+              c.user_id AS c_user, c.expiry AS c_expiry, c.attributes AS c_attributes,
+              CASE WHEN i.audit <> 'session' THEN i.given_user
+                   WHEN jsonb_typeof(s.attributes->'scope') = 'string' AND s.expiry > i.at THEN s.user_id END AS user_id,
+              i.space_id IS NOT NULL
+                AND i.scope = ANY(string_to_array(s.attributes->>'scope', ' '))
+                AND c.expiry > i.at
+                AND c.attributes->>'path' = i.path
+                AND strpos(c.attributes->>'perms', i.perm) > 0 AS may_read
+       FROM input i
+       LEFT JOIN tokens s ON s.token_id = i.session_hash
+       LEFT JOIN tokens c ON c.token_id = i.capability_hash
      ), numbered AS (
-       SELECT n, nextval('audit_id_seq') AS id, method, path, user_id, at, client FROM input
+       SELECT n, nextval('audit_id_seq') AS audit_id, method, path, user_id, at, client FROM found WHERE audit IN ('session', 'start') ORDER BY n
      ), inserted AS (
        INSERT INTO audit_log(audit_id, method, path, user_id, status, audit_time, client_address)
-       SELECT id, method, path, user_id, NULL, at, client FROM numbered
+       SELECT audit_id, method, path, user_id, NULL, at, client FROM numbered
        UNION ALL
-       SELECT * FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::int[], $11::timestamptz[], $12::text[])
+       SELECT end_id, method, path, user_id, status, at, client FROM found WHERE audit = 'end'
      )
-     SELECT n, id FROM numbered`,
+     SELECT f.n, f.s_user, f.s_expiry, f.s_attributes, f.c_user, f.c_expiry, f.c_attributes, a.audit_id,
+            f.may_read AND f.c_user = f.user_id AS allowed, m.author, m.msg_time, m.msg_text
+     FROM found f
+     LEFT JOIN numbered a ON a.n = f.n
+     LEFT JOIN messages m ON f.may_read AND f.c_user = f.user_id AND m.space_id = f.space_id AND m.msg_id = f.msg_id`,
     [
-      starts.map((entry) => entry.method),
-      starts.map((entry) => entry.path),
-      starts.map((entry) => entry.user ?? null),
-      starts.map((entry) => entry.time.toISOString()),
-      starts.map((entry) => entry.client ?? null),
-      ends.map((entry) => entry.id),
-      ends.map((entry) => entry.method),
-      ends.map((entry) => entry.path),
-      ends.map((entry) => entry.user ?? null),
-      ends.map((entry) => entry.status ?? null),
-      ends.map((entry) => entry.time.toISOString()),
-      ends.map((entry) => entry.client ?? null),
+      lookups.map((lookup) => lookup?.sessionHash ?? null),
+      lookups.map((lookup) => lookup?.capabilityHash ?? null),
+      work.map((item) => (item.kind === 'lookup' ? item.lookup.at : item.entry.time).toISOString()),
+      work.map((item) => (item.kind === 'lookup' ? (item.lookup.start === undefined ? null : 'session') : item.kind)),
+      entries.map((entry) => (entry !== undefined && 'id' in entry ? entry.id : null)),
+      entries.map((entry) => entry?.status ?? null),
+      work.map((item) => (item.kind === 'lookup' ? item.lookup.start?.method : item.entry.method) ?? null),
+      work.map((item) => (item.kind === 'lookup' ? item.lookup.start?.path : item.entry.path) ?? null),
+      entries.map((entry) => entry?.user ?? null),
+      work.map((item) => (item.kind === 'lookup' ? item.lookup.start?.client : item.entry.client) ?? null),
+      lookups.map((lookup) => lookup?.read?.spaceId ?? null),
+      lookups.map((lookup) => lookup?.read?.msgId ?? null),
+      lookups.map((lookup) => lookup?.read?.scope ?? null),
+      lookups.map((lookup) => lookup?.read?.perm ?? null),
     ],
   );
-  const ids = new Map(rows.map((row) => [Number(row.n), Number(row.id)]));
-  let startIndex = 0;
-  return writes.map((write) => (write.kind === 'start' ? ids.get((startIndex += 1))! : undefined));
+  const found = new Array<RequestFound>(work.length);
+  for (const row of rows) {
+    const index = Number(row.n) - 1;
+    const read = lookups[index]?.read;
+    found[index] = {
+      session: storedToken(row.s_user, row.s_expiry, row.s_attributes),
+      capability: storedToken(row.c_user, row.c_expiry, row.c_attributes),
+      auditId: row.audit_id === null ? undefined : Number(row.audit_id),
+      read: read === undefined
+        ? undefined
+        : { allowed: row.allowed === true, message: row.author === null ? undefined : { author: row.author, time: asDate(row.msg_time), text: row.msg_text } },
+    };
+  }
+  return found;
 }
 
 export async function recentAuditRows(db: Queryable, since: Date, limit: number): Promise<AuditRow[]> {

@@ -1,14 +1,17 @@
 import type { Logger } from 'pino';
 import type { Clock, NatterContext, NatterMiddleware } from '../context.js';
-import type { Database } from '../db/database.js';
-import { batched } from '../db/batch.js';
-import { insertAuditRows, type AuditEntry, type AuditWrite } from '../db/store.js';
+import type { RequestStatements } from '../db/request-statements.js';
+import type { AuditEntry } from '../db/store.js';
 
 const MAX_PATH_LENGTH = 1024;
 
-/** Only the path: query strings carry capability tokens and never reach the audit log. */
+/** What a start row records of the request itself. Only the path: query strings carry capability tokens and never reach the audit log. */
+export function auditedRequest(ctx: NatterContext): { method: string; path: string; client: string | undefined } {
+  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), client: ctx.state.clientAddress };
+}
+
 function describe(ctx: NatterContext, time: Date): Omit<AuditEntry, 'id'> & { time: Date } {
-  return { method: ctx.method.slice(0, 16), path: ctx.path.slice(0, MAX_PATH_LENGTH), user: ctx.state.user, client: ctx.state.clientAddress, time };
+  return { ...auditedRequest(ctx), user: ctx.state.user, time };
 }
 
 function ignore(): void {}
@@ -25,9 +28,9 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  * ({@link settled} waits for those writes: GET /logs and shutdown use it); a read runs alongside
  * its start row but is answered only once that row is written.
  */
-export function auditLog(options: { readonly db: Database; readonly logger: Logger; readonly clock: Clock }) {
-  // Group commit: start and end rows of concurrent requests share one INSERT.
-  const writeRows = batched((writes: readonly AuditWrite[]) => insertAuditRows(options.db, writes));
+export function auditLog(options: { readonly statements: RequestStatements; readonly logger: Logger; readonly clock: Clock }) {
+  // Group commit: start and end rows of concurrent requests share one statement with their lookups.
+  const writeRows = options.statements.writeAuditRow;
 
   const pending = new Set<Promise<void>>();
   const settled = async (): Promise<void> => {
@@ -61,12 +64,15 @@ export function auditLog(options: { readonly db: Database; readonly logger: Logg
     }
   };
 
-  /** No action without a start row: if it cannot be written the request fails (503 when the database is down). */
+  /**
+   * No action without a start row: if it cannot be written the request fails (503 when the database
+   * is down). A Bearer request's row is already under way (prefetch: its one statement, with the
+   * same user authentication found); any other request's is written here.
+   */
   const start: NatterMiddleware = async function auditStartMiddleware(ctx, next) {
-    const started = writeRows({ kind: 'start', entry: describe(ctx, options.clock.now()) }).then((id) => {
+    const started = (ctx.state.auditStarted ??= writeRows({ kind: 'start', entry: describe(ctx, options.clock.now()) }).then((id) => {
       ctx.state.auditId = id;
-    });
-    ctx.state.auditStarted = started;
+    }));
     if (!READ_METHODS.has(ctx.method)) {
       await started;
       await next();

@@ -3,33 +3,6 @@ import type { Database } from '../db/database.js';
 import type { StoredToken } from '../db/store.js';
 import type { TokenService } from '../security/tokens.js';
 import { fail } from '../http-error.js';
-import { authorizationHeader } from './authenticate.js';
-
-/**
- * Starts looking up the `Bearer` session token and `?access_token=` in one query (only correctly
- * MACed strings reach the database), so neither waits for the other. Nothing is decided here:
- * {@link authenticate} checks the session (scope, expiry) and {@link requireCapability} the capability.
- */
-export function prefetchTokens(options: { readonly db: Database; readonly tokens: TokenService }): NatterMiddleware {
-  return async function prefetchTokensMiddleware(ctx, next) {
-    const capability = ctx.query['access_token'];
-    const { scheme, value } = authorizationHeader(ctx.get('Authorization'));
-    const bearer = scheme === 'bearer' ? value : undefined;
-    if (capability !== undefined || bearer !== undefined) {
-      // '' never carries a valid MAC, so an absent (or repeated) token is simply not found.
-      const lookup = options.tokens.readMany(options.db, [typeof capability === 'string' ? capability : '', bearer ?? '']);
-      if (capability !== undefined) ctx.state.capability = awaitedLater(lookup.then(([found]) => found));
-      if (bearer !== undefined) ctx.state.sessionLookup = { presented: bearer, token: awaitedLater(lookup.then(([, found]) => found)) };
-    }
-    await next();
-  };
-}
-
-/** Awaited (and a failure reported) by a later stage; a request that stops earlier just drops it. */
-function awaitedLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
 
 function lookUpCapability(ctx: NatterContext, options: { readonly db: Database; readonly tokens: TokenService }): Promise<StoredToken | undefined> {
   const presented = ctx.query['access_token'];

@@ -26,7 +26,8 @@ export function errorResponses(options: { logger: Logger }): NatterMiddleware {
       const error = (caught instanceof Error ? caught : new Error(String(caught))) as Error & HttpErrorLike;
       // Only the database layer decides what counts as "unreachable" (a client hanging up is not).
       if (error instanceof DatabaseUnavailableError) {
-        options.logger.error({ err: { message: error.message, cause: String((error.cause as Error | undefined)?.message ?? '') } }, 'database unavailable');
+        const cause = error.cause as (Error & { code?: unknown }) | undefined;
+        options.logger.error({ err: { message: error.message, cause: String(cause?.message ?? ''), code: cause?.code } }, 'database unavailable');
         ctx.status = 503;
         ctx.set('Retry-After', '1');
         ctx.body = { error: 'service unavailable' };

@@ -1,16 +1,30 @@
 import type Router from '@koa/router';
-import type { NatterState } from '../context.js';
+import type { NatterContext, NatterState } from '../context.js';
 import { isForeignKeyViolation } from '../db/database.js';
 import { batched } from '../db/batch.js';
-import { deleteMessage, findMessages, insertMessage, listMessageIds } from '../db/store.js';
+import { deleteMessage, findMessages, insertMessage, listMessageIds, type RequestLookup } from '../db/store.js';
 import { requireAuthentication, requireCapability, requireScope } from '../middleware/authorize.js';
-import { AUTHOR, characterCount, INSTANT_RANGE, MAX_MESSAGE_LENGTH, parseInstant, textProblem } from '../validation.js';
+import { AUTHOR, characterCount, INSTANT_RANGE, isPathId, MAX_MESSAGE_LENGTH, parseInstant, textProblem } from '../validation.js';
 import { capabilityUri, DAY_MS, MINUTE_MS, pathId, stringField, validPathIds, type RouteDeps } from './deps.js';
 import { fail } from '../http-error.js';
 
 const MESSAGE_CAPABILITY_LIFETIME_MS = 5 * MINUTE_MS;
 const READ_ONLY_CAPABILITY_LIFETIME_MS = 365 * DAY_MS;
 const LISTED_CAPABILITY_LIFETIME_MS = 10 * MINUTE_MS;
+/** What reading one message needs: the session's scope and the capability's letter. */
+const READ = { scope: 'read_message', perm: 'r' } as const;
+const MESSAGE_PATH = /^\/spaces\/(\d+)\/messages\/(\d+)$/;
+
+/**
+ * The message a GET of `/spaces/{id}/messages/{msgId}` reads, and what reading it needs, so that the
+ * request's one statement can fetch it (see prefetch); undefined for any other request.
+ */
+export function messageRead(ctx: NatterContext): RequestLookup['read'] {
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return undefined;
+  const ids = MESSAGE_PATH.exec(ctx.path);
+  if (ids === null || !isPathId(ids[1]!) || !isPathId(ids[2]!)) return undefined;
+  return { spaceId: Number(ids[1]), msgId: Number(ids[2]), ...READ };
+}
 
 export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): void {
   // Concurrent reads share one SELECT (see batched()); each still waits for its own row.
@@ -54,10 +68,12 @@ export function messageRoutes(router: Router<NatterState>, deps: RouteDeps): voi
     '/spaces/:spaceId/messages/:msgId',
     validPathIds,
     requireAuthentication(),
-    requireScope('read_message'),
-    requireCapability('r', deps),
+    requireScope(READ.scope),
+    requireCapability(READ.perm, deps),
     async (ctx) => {
-      const message = await findMessage({ spaceId: pathId(ctx, 'spaceId'), msgId: pathId(ctx, 'msgId') });
+      // A Bearer read's statement fetched the message, as the checks above allowed; otherwise it is a SELECT of its own.
+      const prefetched = await ctx.state.messageRead;
+      const message = prefetched?.allowed === true ? prefetched.message : await findMessage({ spaceId: pathId(ctx, 'spaceId'), msgId: pathId(ctx, 'msgId') });
       if (message === undefined) fail(404, 'not found');
       const links = await deps.linkPreviews.previewsFor(message.text);
       ctx.status = 200;

@@ -21,11 +21,11 @@ export interface TokenService {
   /** The stored token for a well-formed, correctly MACed string; expiry is the caller's check. */
   read(db: Queryable, presented: string): Promise<StoredToken | undefined>;
   /**
-   * {@link read} for several strings in one database lookup (a request's session and capability
-   * tokens), answers in input order. Each string's MAC is checked on its own: a forged one is
-   * undefined and never reaches the database.
+   * What the database stores for a well-formed, correctly MACed string (SHA-256 of its id), for a
+   * lookup made elsewhere (one statement per request); undefined for a forged one, which is never
+   * looked up.
    */
-  readMany(db: Queryable, presented: readonly string[]): Promise<(StoredToken | undefined)[]>;
+  storedHash(presented: string): string | undefined;
   revoke(db: Queryable, presented: string): Promise<void>;
 }
 
@@ -38,21 +38,15 @@ export const TOKEN_IN_TEXT = new RegExp(`[A-Za-z0-9_-]{${ID_LENGTH}}\\.[A-Za-z0-
 export function createTokenService(hmacKey: Buffer): TokenService {
   const mac = (id: string): Buffer => createHmac('sha256', hmacKey).update(id).digest();
   const hashOf = (id: string): string => createHash('sha256').update(id).digest('base64url');
-  // Concurrent lookups against one database share one query (see batched()); one caller's hashes
-  // always travel in the same batch.
-  const lookups = new WeakMap<Queryable, (hashes: readonly string[]) => Promise<(StoredToken | undefined)[]>>();
-  const lookup = (db: Queryable, hashes: readonly string[]): Promise<(StoredToken | undefined)[]> => {
-    if (hashes.length === 0) return Promise.resolve([]);
+  // Concurrent lookups against one database share one query (see batched()).
+  const lookups = new WeakMap<Queryable, (hash: string) => Promise<StoredToken | undefined>>();
+  const lookup = (db: Queryable, hash: string): Promise<StoredToken | undefined> => {
     let find = lookups.get(db);
     if (find === undefined) {
-      find = batched(async (groups: readonly (readonly string[])[]) => {
-        const found = await findTokens(db, groups.flat());
-        let offset = 0;
-        return groups.map((group) => found.slice(offset, (offset += group.length)));
-      });
+      find = batched((hashes: readonly string[]) => findTokens(db, hashes));
       lookups.set(db, find);
     }
-    return find(hashes);
+    return find(hash);
   };
 
   /** The token id when the MAC checks, else undefined. */
@@ -86,14 +80,11 @@ export function createTokenService(hmacKey: Buffer): TokenService {
     },
     async read(db, presented) {
       const id = verified(presented);
-      return id === undefined ? undefined : (await lookup(db, [hashOf(id)]))[0];
+      return id === undefined ? undefined : lookup(db, hashOf(id));
     },
-    async readMany(db, presented) {
-      const ids = presented.map(verified);
-      const genuine = ids.filter((id): id is string => id !== undefined);
-      const found = await lookup(db, genuine.map(hashOf));
-      let next = 0;
-      return ids.map((id) => (id === undefined ? undefined : found[next++]));
+    storedHash(presented) {
+      const id = verified(presented);
+      return id === undefined ? undefined : hashOf(id);
     },
     async revoke(db, presented) {
       const id = verified(presented);

@@ -1,0 +1,38 @@
+/** Posts messages with autocannon for a duration: the write side of the pool-size run. */
+import autocannon from 'autocannon';
+import { describeFailures, type LoadFigures } from './load.js';
+
+export interface WriteLoadOptions {
+  /** Base URL of the API. */
+  readonly url: string;
+  /** The space's `messages-rw` capability URI. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body's author: the authenticated user. */
+  readonly author: string;
+  readonly connections: number;
+  readonly durationSeconds: number;
+}
+
+/** Every request posts one message without links (a transaction: the message and its two capability tokens). */
+export async function runWrites(options: WriteLoadOptions): Promise<LoadFigures> {
+  const started = performance.now();
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    timeout: 30,
+    headers: { ...options.headers, 'content-type': 'application/json' },
+    requests: [{ method: 'POST', path: options.path, body: JSON.stringify({ author: options.author, message: 'A message without links' }) }],
+  });
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  return {
+    requestsPerSecond: result.requests.total / elapsedSeconds,
+    meanMs: result.latency.mean,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    failures: result.non2xx + result.errors + result.timeouts,
+    failureDetail: describeFailures(result),
+  };
+}
