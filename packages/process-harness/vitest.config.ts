@@ -6,5 +6,6 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     // Starts real processes: seconds each on a loaded machine.
     testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

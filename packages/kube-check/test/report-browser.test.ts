@@ -42,10 +42,10 @@ describe.skipIf(!haveChromium)(`the HTML report in headless Chromium (${CHROMIUM
     server = createServer((_, response) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    if (server !== undefined) await new Promise((resolve) => server.close(resolve));
     rmSync(out, { recursive: true, force: true });
   });
 
