@@ -3,11 +3,11 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.js';
 import { createPostgresDatabase } from '../src/db/postgres.js';
+import { startRoundTripProxy } from '../bench/round-trip-proxy.js';
 import { createTokenService } from '../src/security/tokens.js';
 import { TEST_DATABASE_URL } from './support/database.js';
 import { createSpace, postMessage, registerUser, startApp, type TestApp } from './support/harness.js';
 import { useAppPerTest, useOwnedSpacePerTest, useTestDatabase } from './support/lifecycle.js';
-import { startRoundTripCounter } from './support/round-trip-counter.js';
 
 // Issue 13: a Bearer read of a message is one round trip before its answer. These tests pin that
 // and every rule the single statement must keep (see also capabilities.test.ts, mostly over Basic).
@@ -35,21 +35,33 @@ async function auditRows(path: string): Promise<{ user: string | null; status: n
 }
 
 /**
- * Every statement the app sends; all but the first `free` are held (not sent on) until `release()`,
- * so a response that arrives anyway needed no more than those.
+ * Every statement the app sends; all but the first `free` (counted from creation or the last
+ * `holdAfter`) are held — not sent on — until `release()`, so a response that arrives anyway
+ * needed no more than those.
  */
-function holding(db: Database, free: number): { readonly db: Database; readonly statements: { text: string; params: readonly unknown[] }[]; release(): void } {
+function holding(db: Database, free: number): {
+  readonly db: Database;
+  readonly statements: { text: string; params: readonly unknown[] }[];
+  holdAfter(free: number): void;
+  release(): void;
+} {
   const statements: { text: string; params: readonly unknown[] }[] = [];
+  let sentFree = 0;
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   return {
     statements,
     release,
+    holdAfter: (next) => {
+      free = next;
+      sentFree = 0;
+    },
     db: {
       ...db,
       query: async (text, params = []) => {
         statements.push({ text, params });
-        if (statements.length > free) await released;
+        sentFree += 1;
+        if (sentFree > free) await released;
         return db.query(text, params);
       },
     },
@@ -93,23 +105,26 @@ describe('a Bearer read of a message: one round trip', () => {
     const posted = await postMessage(app(), fixture.owner, fixture.space['messages-rw'], 'on the wire');
     const bearer = await session(app(), fixture.owner.auth);
     const api = database().api!;
-    const counter = await startRoundTripCounter({ host: api.host, port: api.port });
+    const counter = await startRoundTripProxy({ host: api.host, port: api.port });
     const db = createPostgresDatabase({ ...api, host: '127.0.0.1', port: counter.port, poolMax: 1, logger: pino({ level: 'silent' }) });
-    const counted = await startApp(db, { deps: { tokens: createTokenService(app().config.hmacKey!) } });
+    const held = holding(db, Number.POSITIVE_INFINITY);
+    const counted = await startApp(held.db, { deps: { tokens: createTokenService(app().config.hmacKey!) } });
     try {
       // Warm: the connection is open and the statements prepared, as under load.
       expect((await counted.http.get(posted['read-only']).set('Authorization', bearer)).status).toBe(200);
       await counted.settled();
       counter.reset();
+      held.holdAfter(1);
 
-      const response = await counted.http.get(posted['read-only']).set('Authorization', bearer);
-      const atAnswer = counter.count();
+      const response = await counted.http.get(posted['read-only']).set('Authorization', bearer).timeout(10_000);
+      const atAnswer = counter.roundTrips();
+      held.release();
       await counted.settled();
 
       expect(response.status).toBe(200);
       expect(response.body.message).toBe('on the wire');
       expect(atAnswer).toBe(1);
-      expect(counter.count()).toBe(2);
+      expect(counter.roundTrips()).toBe(2);
     } finally {
       await counted.close();
       await db.close();
