@@ -124,9 +124,10 @@ function goals(measurements: readonly Summary[]): Goal[] {
     const threeCold = find(measurements, '3 links, cold cache', auth);
     const coldRatio = threeCold.figures.meanMs / oneCold.figures.meanMs;
     result.push({ description: `${auth}: 3 links cold mean latency <= 1.3x 1 link cold`, value: coldRatio, passes: coldRatio <= 1.3 });
-    for (const name of ['1 link, warm cache', '3 links, warm cache']) {
+    // Issue 13 raised the 3-link goal to 0.9x; the 1-link one stays at 0.8x.
+    for (const [name, minimum] of [['1 link, warm cache', 0.8], ['3 links, warm cache', 0.9]] as const) {
       const warmRatio = find(measurements, name, auth).figures.requestsPerSecond / none.figures.requestsPerSecond;
-      result.push({ description: `${auth}: ${name} req/s >= 0.80x no links`, value: warmRatio, passes: warmRatio >= 0.8 });
+      result.push({ description: `${auth}: ${name} req/s >= ${minimum.toFixed(2)}x no links`, value: warmRatio, passes: warmRatio >= minimum });
     }
   }
   if (measured('Bearer')) {
