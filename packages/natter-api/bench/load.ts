@@ -52,6 +52,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     if (options.path === undefined || options.durationSeconds === undefined) throw new Error('runLoad needs path and durationSeconds, or paths');
     result = await autocannon({ ...common, duration: options.durationSeconds, requests: [{ method: 'GET', path: options.path }] });
   }
+  return loadFigures(result, started);
+}
+
+/** The figures of one autocannon run that started at `started` (performance.now()). */
+export function loadFigures(result: autocannon.Result, started: number): LoadFigures {
   const elapsedSeconds = (performance.now() - started) / 1000;
   return {
     requestsPerSecond: result.requests.total / elapsedSeconds,
@@ -64,7 +69,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   };
 }
 
-export function describeFailures(result: autocannon.Result): string {
+function describeFailures(result: autocannon.Result): string {
   const statuses = Object.entries(result.statusCodeStats)
     .filter(([status]) => !status.startsWith('2'))
     .map(([status, { count }]) => `HTTP ${status} x${count}`);

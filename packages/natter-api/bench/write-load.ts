@@ -1,6 +1,6 @@
 /** Posts messages with autocannon for a duration: the write side of the pool-size run. */
 import autocannon from 'autocannon';
-import { describeFailures, type LoadFigures } from './load.js';
+import { loadFigures, type LoadFigures } from './load.js';
 
 export interface WriteLoadOptions {
   /** Base URL of the API. */
@@ -25,14 +25,5 @@ export async function runWrites(options: WriteLoadOptions): Promise<LoadFigures>
     headers: { ...options.headers, 'content-type': 'application/json' },
     requests: [{ method: 'POST', path: options.path, body: JSON.stringify({ author: options.author, message: 'A message without links' }) }],
   });
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  return {
-    requestsPerSecond: result.requests.total / elapsedSeconds,
-    meanMs: result.latency.mean,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    requests: result.requests.total,
-    failures: result.non2xx + result.errors + result.timeouts,
-    failureDetail: describeFailures(result),
-  };
+  return loadFigures(result, started);
 }
