@@ -4,11 +4,11 @@
  * createApp's passwordHashing boundary — never timed (timing belongs to the benchmark).
  */
 import './support/timeouts.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCredentialCache } from '../src/security/credential-cache.js';
 import { scryptPasswordHashing, type PasswordHashing } from '../src/security/password-hashing.js';
-import { useTestDatabase } from './support/lifecycle.js';
-import { basic, fastHashing, PASSWORD, registerUser, startApp, testClock, uniqueName, type TestApp } from './support/harness.js';
+import { useAppsPerTest, useTestDatabase } from './support/lifecycle.js';
+import { basic, fastHashing, PASSWORD, registerUser, testClock, uniqueName, type TestApp } from './support/harness.js';
 
 const database = useTestDatabase();
 
@@ -29,15 +29,7 @@ function countingHashing(inner: PasswordHashing = fastHashing) {
   return { hashing, calls };
 }
 
-const apps: TestApp[] = [];
-async function start(options: Parameters<typeof startApp>[1] = {}): Promise<TestApp> {
-  const app = await startApp(database().db, options);
-  apps.push(app);
-  return app;
-}
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
+const start = useAppsPerTest(database);
 
 const status = async (app: TestApp, auth: string) => (await app.http.get('/logs').set('Authorization', auth)).status;
 

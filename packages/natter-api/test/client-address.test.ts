@@ -1,9 +1,9 @@
 import './support/timeouts.js';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { HOST, startApp, type TestApp } from './support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { HOST, type TestApp } from './support/harness.js';
+import { useAppsPerTest, useTestDatabase } from './support/lifecycle.js';
 
 /**
  * The client address from the outside: a real server on 127.0.0.1, clients bound to other loopback
@@ -13,25 +13,16 @@ import { HOST, startApp, type TestApp } from './support/harness.js';
  * under the same address gets 429.
  */
 
-let database: TestDatabase;
-const apps: TestApp[] = [];
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(() => database?.close());
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
+const database = useTestDatabase();
+const startApp = useAppsPerTest(database);
 
 const EDGE = '127.0.0.2';
 const STRANGER = '127.0.0.3';
 const POD_IP = '127.0.0.9';
 const EDGE_IDENTITY = 'envoy-natter-api-natter-api-gateway-a3712d86.envoy-gateway-system.serviceaccount.identity.linkerd.cluster.local';
 
-async function start(env: Record<string, string>): Promise<TestApp> {
-  const app = await startApp(database.db, { env: { RATE_LIMIT_PER_ADDRESS_PER_SECOND: '1', RATE_LIMIT_PER_ADDRESS_BURST: '1', ...env } });
-  apps.push(app);
-  return app;
+function start(env: Record<string, string>): Promise<TestApp> {
+  return startApp({ env: { RATE_LIMIT_PER_ADDRESS_PER_SECOND: '1', RATE_LIMIT_PER_ADDRESS_BURST: '1', ...env } });
 }
 
 /** GET `path` (default /nowhere) from `from` (a local address) with these headers; resolves to the status. */
@@ -83,7 +74,7 @@ describe('client address in the audit log', () => {
     expect(await get(app, EDGE, { 'X-Forwarded-For': '198.51.100.7, 203.0.113.50' }, path)).toBe(404);
     expect(await get(app, STRANGER, { 'X-Forwarded-For': '203.0.113.51' }, path)).toBe(404);
     await app.settled();
-    const rows = await database.owner.query<{ client_address: string; status: number | null }>('SELECT client_address, status FROM audit_log WHERE path = $1 ORDER BY audit_id, status NULLS FIRST', [path]);
+    const rows = await database().owner.query<{ client_address: string; status: number | null }>('SELECT client_address, status FROM audit_log WHERE path = $1 ORDER BY audit_id, status NULLS FIRST', [path]);
     // A start row and an end row per request, both with the resolved address.
     expect(rows.map((row) => row.client_address)).toEqual(['203.0.113.50', '203.0.113.50', STRANGER, STRANGER]);
   });

@@ -1,31 +1,24 @@
 import './support/timeouts.js';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLinkPreviewClient } from '../src/link-preview/client.js';
 import { extractLinks } from '../src/link-preview/links.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createSpace, postMessage, registerUser, startApp, testClock, type SpaceUris, type TestApp } from './support/harness.js';
+import { createSpace, postMessage, registerUser, testClock, type SpaceUris } from './support/harness.js';
+import { useAppsPerTest, useTestDatabase } from './support/lifecycle.js';
 import { closedPort, startPreviewStub, type PreviewStub } from './support/preview-stub.js';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let stub: PreviewStub;
-const apps: TestApp[] = [];
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(() => database?.close());
 beforeEach(async () => {
   stub = await startPreviewStub();
 });
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-  await stub.close();
-});
+afterEach(() => stub.close());
+// Registered after the stub's hook, so it runs first: the apps close before the stub they call.
+const startApp = useAppsPerTest(database);
 
 async function scenario(env: Record<string, string> = {}, deps = {}) {
-  const app = await startApp(database.db, { env: { LINK_PREVIEW_URL: stub.baseUrl, ...env }, deps });
-  apps.push(app);
+  const app = await startApp({ env: { LINK_PREVIEW_URL: stub.baseUrl, ...env }, deps });
   const owner = await registerUser(app);
   const space: SpaceUris = await createSpace(app, owner);
   const read = async (text: string) => {
@@ -91,8 +84,7 @@ describe('link previews on GET of a message', () => {
 
   it('when the service is down, then the message is still served without previews', async () => {
     const port = await closedPort();
-    const app = await startApp(database.db, { env: { LINK_PREVIEW_URL: `http://127.0.0.1:${port}` } });
-    apps.push(app);
+    const app = await startApp({ env: { LINK_PREVIEW_URL: `http://127.0.0.1:${port}` } });
     const owner = await registerUser(app);
     const space = await createSpace(app, owner);
     const posted = await postMessage(app, owner, space['messages-rw'], 'see http://down.example/');
@@ -115,8 +107,7 @@ describe('link previews on GET of a message', () => {
   });
 
   it('when no LINK_PREVIEW_URL is configured, then links is empty and nothing is fetched', async () => {
-    const app = await startApp(database.db);
-    apps.push(app);
+    const app = await startApp();
     const owner = await registerUser(app);
     const space = await createSpace(app, owner);
     const posted = await postMessage(app, owner, space['messages-rw'], 'http://nothing.example/');

@@ -22,6 +22,19 @@ export function useAppPerTest(database: () => TestDatabase): () => TestApp {
   return () => app!;
 }
 
+/** Starts apps as a test needs them (each with its own env, deps, clock); every one is closed after the test. */
+export function useAppsPerTest(database: () => TestDatabase): (options?: Parameters<typeof startApp>[1]) => Promise<TestApp> {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  return async (options = {}) => {
+    const app = await startApp(database().db, options);
+    apps.push(app);
+    return app;
+  };
+}
+
 /** A registered owner and a space of theirs, fresh for every test (read the fields inside tests). */
 export function useOwnedSpacePerTest(app: () => TestApp): { readonly owner: { username: string; auth: string }; readonly space: SpaceUris } {
   const fixture = {} as { owner: { username: string; auth: string }; space: SpaceUris };
