@@ -116,11 +116,12 @@ export async function terminateApplicationBackends(database: string, application
   return terminated;
 }
 
-async function asSuperuser(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+/** Runs `work` on one connection to `url` (a superuser URL here), closed afterwards whatever happens. */
+export async function asSuperuser<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await work(client);
+    return await work(client);
   } finally {
     await client.end();
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { quoteIdentifier } from '../../src/db/sql.js';
-import type { ConnectionInfo } from './database.js';
+import { asSuperuser, type ConnectionInfo } from './database.js';
 
 /**
  * A fresh database set up the way CloudNativePG sets one up: an owner role with LOGIN and no other
@@ -22,16 +22,10 @@ export async function createOwnedDatabase(superuserUrl: string): Promise<OwnedDa
   const names = { database: `natter_owned_${suffix}`, owner: `natter_owner_${suffix}`, api: `natter_api_${suffix}` };
   const passwords = { owner: randomBytes(18).toString('base64url'), api: randomBytes(18).toString('base64url') };
   const server = new URL(superuserUrl);
-  const session = async <T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> => {
+  const session = <T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const url = new URL(superuserUrl);
     url.pathname = `/${database}`;
-    const client = new pg.Client({ connectionString: url.href });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
+    return asSuperuser(url.href, work);
   };
   await session(decodeURIComponent(server.pathname.slice(1)) || 'postgres', async (admin) => {
     await admin.query(`CREATE ROLE ${quoteIdentifier(names.owner)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${passwords.owner}'`);
