@@ -116,7 +116,7 @@ describe('authentication, more edges', () => {
   });
 });
 
-/** One middleware on its own, as another composition might use it (no prefetchTokens before it). */
+/** One middleware on its own, as another composition might use it (no prefetch before it). */
 function alone(...stack: Koa.Middleware<NatterState>[]): supertest.Agent {
   const koa = new Koa<NatterState>();
   koa.use(errorResponses({ logger: pino({ level: 'silent' }) }));
@@ -127,7 +127,7 @@ function alone(...stack: Koa.Middleware<NatterState>[]): supertest.Agent {
   return supertest.agent(koa.callback());
 }
 
-describe('the middleware without prefetchTokens', () => {
+describe('the middleware without prefetch', () => {
   it('when authenticate runs alone, then it looks the Bearer session up itself', async () => {
     const token = await session(fixture.owner.auth);
     const tokens = createTokenService(app().config.hmacKey!);
